@@ -1,0 +1,5 @@
+"""Allow ``python -m cadenas``."""
+
+from cadenas.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,57 @@
+"""Command-line entry point: ``cadenas <subcommand>``.
+
+Subcommands are registered in :data:`COMMANDS`; each one imports what it needs only when run.
+The CLI writes its results to stdout with :func:`emit` and its progress to stderr; diagnostics go
+through :mod:`logging`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Callable, Sequence
+
+logger = logging.getLogger(__name__)
+
+
+def emit(text: str) -> None:
+    """Write one block of command output to stdout."""
+    sys.stdout.write(text if text.endswith("\n") else text + "\n")
+
+
+def _add_simulate(sub: argparse._SubParsersAction) -> None:
+    from cadenas.simulate import add_arguments, run
+
+    for name, help_text in (
+        ("simulate", "simulate adaptive tests on a synthetic bank and report accuracy and exposure"),
+        ("demo", "run the main job (for now: the simulation report with production settings)"),
+    ):
+        parser = sub.add_parser(name, help=help_text, description=help_text)
+        add_arguments(parser)
+        parser.set_defaults(handler=run)
+
+
+#: Subcommand registrars, in the order shown by ``--help``.
+COMMANDS: tuple[Callable[[argparse._SubParsersAction], None], ...] = (_add_simulate,)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with every subcommand."""
+    parser = argparse.ArgumentParser(prog="cadenas", description=__doc__.splitlines()[0])
+    parser.add_argument("-v", "--verbose", action="store_true", help="log debug messages")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for register in COMMANDS:
+        register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the process exit code."""
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    return int(args.handler(args) or 0)
