@@ -106,6 +106,7 @@ class Pool:
         self.position: dict[str, int] = {cid: i for i, cid in enumerate(self.ids)}
         self.a = np.array([c.discriminant for c in rows], dtype=np.float64)
         self.b = np.array([c.difficulty for c in rows], dtype=np.float64)
+        self.a_squared = np.square(self.a)
         self.tubes, self.tube_index = _index([c.tube for c in rows])
         self.skills, self.skill_index = _index([c.skill for c in rows])
         comp = {code: i for i, code in enumerate(COMPETENCE_CODES)}
@@ -115,7 +116,15 @@ class Pool:
         self.items_by_skill = _groups(self.skill_index, len(self.skills))
         self.tube_position = {name: i for i, name in enumerate(self.tubes)}
         self.skill_position = {name: i for i, name in enumerate(self.skills)}
-        for arr in (self.a, self.b, self.tube_index, self.skill_index, self.competence_index, self.accessible):
+        for arr in (
+            self.a,
+            self.b,
+            self.a_squared,
+            self.tube_index,
+            self.skill_index,
+            self.competence_index,
+            self.accessible,
+        ):
             arr.flags.writeable = False
 
     @staticmethod

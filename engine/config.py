@@ -55,16 +55,12 @@ def validate_bounds(bounds: Sequence[float], *, name: str) -> tuple[float, ...]:
     """
     values = tuple(float(b) for b in bounds)
     if len(values) != INTERVAL_COUNT + 1:
-        raise ConfigurationError(
-            f"{name}: expected {INTERVAL_COUNT + 1} interval bounds, got {len(values)}"
-        )
+        raise ConfigurationError(f"{name}: expected {INTERVAL_COUNT + 1} interval bounds, got {len(values)}")
     if not all(math.isfinite(v) for v in values):
         raise ConfigurationError(f"{name}: interval bounds must be finite, got {values}")
     for i, (lo, hi) in enumerate(zip(values, values[1:], strict=False)):
         if not lo < hi:
-            raise ConfigurationError(
-                f"{name}: interval {i} has min {lo} >= max {hi}; bounds must strictly increase"
-            )
+            raise ConfigurationError(f"{name}: interval {i} has min {lo} >= max {hi}; bounds must strictly increase")
     return values
 
 
@@ -113,9 +109,7 @@ class EngineConfig:
     enable_passage_by_all_competences: bool = True
     challenges_between_same_competence: int | None = 2
     global_scoring_bounds: tuple[float, ...] = DEFAULT_GLOBAL_BOUNDS
-    competence_scoring_bounds: Mapping[str, tuple[float, ...]] = field(
-        default_factory=_default_competence_bounds
-    )
+    competence_scoring_bounds: Mapping[str, tuple[float, ...]] = field(default_factory=_default_competence_bounds)
 
     def __post_init__(self) -> None:
         """Validate every field (spec §4.1, §4.2)."""

@@ -51,9 +51,7 @@ def _check_start(start_capacity: float, variation_percent: float | None) -> None
     if not math.isfinite(start_capacity):
         raise ItemParameterError(f"start_capacity must be finite, got {start_capacity}")
     if variation_percent is not None and not (math.isfinite(variation_percent) and variation_percent >= 0):
-        raise ItemParameterError(
-            f"variation_percent must be None or a finite number >= 0, got {variation_percent}"
-        )
+        raise ItemParameterError(f"variation_percent must be None or a finite number >= 0, got {variation_percent}")
 
 
 class FlashState:

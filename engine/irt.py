@@ -60,7 +60,9 @@ def p_correct(theta: ArrayLike, a: ArrayLike, b: ArrayLike) -> NDArray[np.float6
         return 1.0 / (1.0 + np.exp(np.multiply(a, np.subtract(b, theta))))
 
 
-def information(theta: ArrayLike, a: ArrayLike, b: ArrayLike) -> NDArray[np.float64]:
+def information(
+    theta: ArrayLike, a: ArrayLike, b: ArrayLike, a_squared: ArrayLike | None = None
+) -> NDArray[np.float64]:
     r"""Fisher information of a 2PL item, the selection reward of spec §6.5.
 
     .. math:: I(\theta) = a^2 P(\theta) (1 - P(\theta))
@@ -73,7 +75,7 @@ def information(theta: ArrayLike, a: ArrayLike, b: ArrayLike) -> NDArray[np.floa
     Lord, F. M. (1980). *Applications of Item Response Theory to Practical Testing Problems*, ch. 5.
     """
     p = p_correct(theta, a, b)
-    return np.multiply(np.square(a), p * (1.0 - p))
+    return np.multiply(np.square(a) if a_squared is None else a_squared, p * (1.0 - p))
 
 
 def as_item_parameters(discriminants: ArrayLike, difficulties: ArrayLike) -> tuple[NDArray, NDArray]:
@@ -87,17 +89,11 @@ def as_item_parameters(discriminants: ArrayLike, difficulties: ArrayLike) -> tup
     a = np.asarray(discriminants, dtype=np.float64)
     b = np.asarray(difficulties, dtype=np.float64)
     if a.ndim != 1 or b.ndim != 1:
-        raise ItemParameterError(
-            f"discriminants and difficulties must be 1-D, got shapes {a.shape} and {b.shape}"
-        )
+        raise ItemParameterError(f"discriminants and difficulties must be 1-D, got shapes {a.shape} and {b.shape}")
     if a.shape != b.shape:
-        raise ItemParameterError(
-            f"{a.size} discriminants but {b.size} difficulties: one of each is needed per item"
-        )
+        raise ItemParameterError(f"{a.size} discriminants but {b.size} difficulties: one of each is needed per item")
     for name, values in (("discriminant", a), ("difficulty", b)):
         bad = np.flatnonzero(~np.isfinite(values))
         if bad.size:
-            raise ItemParameterError(
-                f"{name} of item {int(bad[0])} is {values[bad[0]]}: parameters must be finite"
-            )
+            raise ItemParameterError(f"{name} of item {int(bad[0])} is {values[bad[0]]}: parameters must be finite")
     return a, b

@@ -146,7 +146,7 @@ class _Chunk:
         np.reciprocal(buf, out=buf)
         np.subtract(1.0, buf, out=tmp)
         np.multiply(buf, tmp, out=buf)
-        np.multiply(buf, self.sim.a_squared, out=buf)
+        np.multiply(buf, pool.a_squared, out=buf)
         return buf
 
     def step(self, k: int) -> None:
@@ -213,13 +213,10 @@ class _Simulator:
             self.group_of_item = pool.skill_index
         self.group_count = int(self.group_of_item.max()) + 1 if len(pool) else 0
         self.group_size = np.bincount(self.group_of_item[self.base_mask], minlength=self.group_count)
-        self.a_squared = np.square(pool.a)
         # Answer factors on the grid: rows 0..M-1 for a success, M..2M-1 for a failure.
         self.factors = np.concatenate((pool.grid_success, pool.grid_failure))
         self.group_members = _padded_members(self.group_of_item, self.group_count)
-        self.competence_size = np.bincount(
-            pool.competence_index[self.base_mask], minlength=len(COMPETENCE_CODES)
-        )
+        self.competence_size = np.bincount(pool.competence_index[self.base_mask], minlength=len(COMPETENCE_CODES))
 
 
 def _padded_members(group_of_item: NDArray[np.intp], count: int) -> NDArray[np.intp]:

@@ -171,6 +171,23 @@ def test_max_info_selector_takes_the_single_most_informative_challenge(pool_512)
     assert item == int(np.argmax(rewards))
 
 
+def test_max_info_ignores_content_rules_but_never_repeats_a_challenge():
+    rows = [
+        Challenge("a", "s1", "t1", "1.1", 2.0, 0.0),
+        Challenge("b", "s2", "t1", "1.1", 1.9, 0.0),
+        Challenge("c", "s3", "t2", "1.2", 0.3, 0.0),
+    ]
+    pool, cfg = Pool(rows), EngineConfig(maximum_assessment_length=3, minimum_answers_required=0)
+    state = CourseState(pool, cfg, start_capacity=0.0)
+    picked = []
+    for _ in range(3):
+        item = MaxInfoSelector(cfg).select(state, np.random.default_rng(0))
+        picked.append(pool.ids[item])
+        state.record_index(item, True)
+    assert picked == ["a", "b", "c"]  # "b" shares the tube of "a": only the rule chain forbids it
+    assert MaxInfoSelector(cfg).select(state, np.random.default_rng(0)) is None
+
+
 def _history(pool: Pool, positions, statuses, alerts=()):
     asked = [_asked(pool.challenges[i]) for i in positions]
     return CourseHistory(asked, dict(zip([a.challenge_id for a in asked], statuses, strict=False)), frozenset(alerts))
