@@ -151,6 +151,27 @@ class Pool:
                     f"and in tube {tube_of_skill[c.skill]!r}"
                 )
 
+    def shortfalls(self, *, accessibility: bool, test_length: int = 32, per_competence: int = 2) -> list[str]:
+        """Why this pool may run out during a test (spec §6.8), as messages; empty when fine.
+
+        A pool should hold at least ``test_length`` tubes in total and ``per_competence`` tubes in
+        every competence, counting only accessibility-compatible challenges when ``accessibility``.
+        A version loader logs these as warnings for every locale and both accessibility settings.
+        """
+        keep = self.accessible if accessibility else np.ones(len(self), dtype=bool)
+        tubes = np.unique(self.tube_index[keep])
+        where = "accessibility-adjusted pool" if accessibility else "pool"
+        problems = []
+        if tubes.size < test_length:
+            problems.append(f"{where} has {tubes.size} tubes, fewer than the {test_length} questions of a test")
+        comp_of_tube = np.zeros(len(self.tubes), dtype=np.intp)
+        comp_of_tube[self.tube_index] = self.competence_index
+        counts = np.bincount(comp_of_tube[tubes], minlength=len(COMPETENCE_CODES))
+        for code, count in zip(COMPETENCE_CODES, counts, strict=True):
+            if count < per_competence:
+                problems.append(f"{where}: competence {code} has {count} tube(s), fewer than {per_competence}")
+        return problems
+
     def __len__(self) -> int:
         return len(self.ids)
 

@@ -21,7 +21,7 @@ from numpy.typing import NDArray
 
 from engine.bank import Pool
 from engine.config import COMPETENCE_CODES, EngineConfig
-from engine.errors import AnswerCountError, ConfigurationError, LackOfChallengesError
+from engine.errors import AnswerCountError, BankError, LackOfChallengesError
 from engine.flash import Estimate, FlashState
 from engine.irt import information
 
@@ -172,15 +172,17 @@ class CourseState:
         ------
         AnswerCountError
             The course already holds ``maximum_assessment_length`` answers.
+        BankError
+            The challenge names an unknown competence (nothing is recorded).
         """
         self._check_room(asked.challenge_id)
+        if asked.competence not in _COMPETENCE_POSITION:
+            raise BankError(f"challenge {asked.challenge_id!r}: unknown competence {asked.competence!r}")
         if asked.challenge_id in self.pool.position:
             self._unanswered[self.pool.position[asked.challenge_id]] = False
         group = self._group_position.get(getattr(asked, self._group_key))
         if group is not None:
             self._spend_group(group)
-        if asked.competence not in _COMPETENCE_POSITION:
-            raise ConfigurationError(f"challenge {asked.challenge_id!r}: unknown competence {asked.competence!r}")
         self._note_competence(_COMPETENCE_POSITION[asked.competence], asked.challenge_id)
         return self.flash.update(asked.discriminant, asked.difficulty, success)
 

@@ -266,3 +266,22 @@ def test_bad_pools_are_refused_with_the_challenge_named(rows, message):
 
 def test_every_competence_code_is_known_to_the_pool(pool_512):
     assert set(pool_512.competence_index.tolist()) == set(range(len(COMPETENCE_CODES)))
+
+
+def test_pool_shortfalls_name_the_missing_tubes(pool_512, pool_128):
+    assert pool_512.shortfalls(accessibility=False) == []
+    small = pool_128.shortfalls(accessibility=False)
+    assert any("fewer than the 32 questions" in m for m in small)
+    one_competence = Pool([Challenge(f"c{i}", f"s{i}", f"t{i}", "1.1", 1.0, 0.0) for i in range(3)])
+    problems = one_competence.shortfalls(accessibility=True)
+    assert "accessibility-adjusted pool: competence 1.2 has 0 tube(s), fewer than 2" in problems
+    assert not any("competence 1.1" in m for m in problems)
+
+
+def test_an_unknown_competence_is_refused_before_anything_is_recorded(pool_512):
+    state = CourseState(pool_512, CFG)
+    c = pool_512.challenges[0]
+    with pytest.raises(BankError, match="unknown competence '7.7'"):
+        state.record(AskedChallenge(c.id, c.skill, c.tube, "7.7", 1.0, 0.0), True)
+    assert state.answer_count == 0
+    assert 0 in state.candidates().tolist()  # its tube is still available
