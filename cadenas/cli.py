@@ -32,8 +32,14 @@ def _add_simulate(sub: argparse._SubParsersAction) -> None:
         parser.set_defaults(handler=run)
 
 
+def _add_bank(sub: argparse._SubParsersAction) -> None:
+    from cadenas.bank import add_arguments
+
+    add_arguments(sub.add_parser("bank", help="check an item bank", description="Item bank tools."))
+
+
 #: Subcommand registrars, in the order shown by ``--help``.
-COMMANDS: tuple[Callable[[argparse._SubParsersAction], None], ...] = (_add_simulate,)
+COMMANDS: tuple[Callable[[argparse._SubParsersAction], None], ...] = (_add_simulate, _add_bank)
 
 
 def build_parser() -> argparse.ArgumentParser:

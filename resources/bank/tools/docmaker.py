@@ -113,12 +113,14 @@ def _odf(path: Path, mimetype: str, body: str, *, title: str, author: str) -> No
 def write_odt(path: Path, paragraphs: Sequence[str], *, title: str = "", author: str = "Cadenas") -> None:
     """An OpenDocument text (LibreOffice Writer): one paragraph per string."""
     body = "".join(f"<text:p>{escape(p)}</text:p>" for p in paragraphs)
-    _odf(path, "application/vnd.oasis.opendocument.text", f"<office:text>{body}</office:text>", title=title, author=author)
+    mimetype = "application/vnd.oasis.opendocument.text"
+    _odf(path, mimetype, f"<office:text>{body}</office:text>", title=title, author=author)
 
 
 def _ods_cell(value: Cell) -> str:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return f'<table:table-cell office:value-type="string"><text:p>{escape(str(value))}</text:p></table:table-cell>'
+        text = escape(str(value))
+        return f'<table:table-cell office:value-type="string"><text:p>{text}</text:p></table:table-cell>'
     return (
         f'<table:table-cell office:value-type="float" office:value="{value}">'
         f"<text:p>{value}</text:p></table:table-cell>"
@@ -136,6 +138,7 @@ def write_ods(
 
 # --- Office Open XML --------------------------------------------------------------------------
 
+_XML_HEAD = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
 _RELS_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
 _DOC_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 
@@ -149,7 +152,9 @@ def _core(title: str, author: str) -> str:
     )
 
 
-def _ooxml(path: Path, main_type: str, main_part: str, parts: list[tuple[str, str]], *, title: str, author: str) -> None:
+def _ooxml(
+    path: Path, main_type: str, main_part: str, parts: list[tuple[str, str]], *, title: str, author: str
+) -> None:
     overrides = "".join(
         f'<Override PartName="/{name}" ContentType="{ctype}"/>'
         for name, ctype in [
@@ -191,7 +196,7 @@ def write_docx(path: Path, paragraphs: Sequence[str], *, title: str = "", author
     """A Word document: one paragraph per string."""
     ns = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
     body = "".join(f'<w:p><w:r><w:t xml:space="preserve">{escape(p)}</w:t></w:r></w:p>' for p in paragraphs)
-    document = f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<w:document {ns}><w:body>{body}</w:body></w:document>'
+    document = f"{_XML_HEAD}<w:document {ns}><w:body>{body}</w:body></w:document>"
     main_type = "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"
     _ooxml(path, main_type, "word/document.xml", [("word/document.xml", document)], title=title, author=author)
 
@@ -220,7 +225,7 @@ def write_xlsx(
         f'<row r="{r + 1}">' + "".join(_xlsx_cell(f"{_column(c)}{r + 1}", v) for c, v in enumerate(row)) + "</row>"
         for r, row in enumerate(rows)
     )
-    sheet_xml = f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet {ns}><sheetData>{data}</sheetData></worksheet>'
+    sheet_xml = f"{_XML_HEAD}<worksheet {ns}><sheetData>{data}</sheetData></worksheet>"
     workbook = (
         f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<workbook {ns} xmlns:r="{_DOC_REL}">'
         f'<sheets><sheet name="{escape(sheet)}" sheetId="1" r:id="rId1"/></sheets></workbook>'
@@ -230,7 +235,11 @@ def write_xlsx(
         f'<Relationship Id="rId1" Type="{_DOC_REL}/worksheet" Target="worksheets/sheet1.xml"/></Relationships>'
     )
     main_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"
-    parts = [("xl/workbook.xml", workbook), ("xl/_rels/workbook.xml.rels", wb_rels), ("xl/worksheets/sheet1.xml", sheet_xml)]
+    parts = [
+        ("xl/workbook.xml", workbook),
+        ("xl/_rels/workbook.xml.rels", wb_rels),
+        ("xl/worksheets/sheet1.xml", sheet_xml),
+    ]
     _ooxml(path, main_type, "xl/workbook.xml", parts, title=title, author=author)
 
 
