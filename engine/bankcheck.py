@@ -230,6 +230,8 @@ def _check_entry(entry: BankEntry, read: ReadAttachment, bounds) -> list[str]:
             read(path)
         except OSError:
             problems.append(f"attachments: {path} is missing")
+    if c.attachments and not entry.verify:
+        problems.append("verify: a challenge with attachments needs a check that its answer is in the file")
     for check_ in entry.verify:
         if (problem := _verify(entry, check_, read)) is not None:
             problems.append(problem)

@@ -68,6 +68,7 @@ def _broken(mutate):
         ),
         (lambda d: d["tubes"][0]["skills"][0].update(id="@autre1"), "id: expected @tableurTest1"),
         (lambda d: d["challenges"][4].update(solution="- not a mapping"), "solution: expected a non-empty mapping"),
+        (lambda d: d["challenges"][3].update(verify=[]), "verify: a challenge with attachments needs a check"),
     ],
 )
 def test_each_broken_fixture_bank_reports_the_file_challenge_and_field(tmp_path, mutate, message):
