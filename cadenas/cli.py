@@ -21,15 +21,16 @@ def emit(text: str) -> None:
 
 
 def _add_simulate(sub: argparse._SubParsersAction) -> None:
+    from cadenas.resources import DEFAULT_BANK
     from cadenas.simulate import add_arguments, run
 
-    for name, help_text in (
-        ("simulate", "simulate adaptive tests on a synthetic bank and report accuracy and exposure"),
-        ("demo", "run the main job (for now: the simulation report with production settings)"),
+    for name, help_text, bank in (
+        ("simulate", "simulate adaptive tests on a synthetic bank and report accuracy and exposure", None),
+        ("demo", "run the main job (for now: the simulation report on the shipped bank)", DEFAULT_BANK),
     ):
         parser = sub.add_parser(name, help=help_text, description=help_text)
         add_arguments(parser)
-        parser.set_defaults(handler=run)
+        parser.set_defaults(handler=run, bank=bank)
 
 
 def _add_bank(sub: argparse._SubParsersAction) -> None:

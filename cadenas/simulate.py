@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from cadenas.cli import emit
+from cadenas.resources import load_shipped_bank
 from engine.bank import Pool
 from engine.config import EngineConfig
 from engine.errors import EngineError
@@ -36,6 +37,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of ``cadenas simulate`` (and of ``cadenas demo`` for now)."""
     parser.add_argument("--examinees", type=_positive_int, default=5000, help="simulated candidates (5000)")
     parser.add_argument("--bank-size", type=_positive_int, default=512, help="synthetic bank size (512)")
+    parser.add_argument(
+        "--bank", type=Path, default=None, help="simulate on this bank folder instead of a synthetic bank"
+    )
     parser.add_argument("--seed", type=int, default=0, help="seed of the bank, abilities and responses (0)")
     parser.add_argument("--ability-mean", type=float, default=0.0, help="mean of the true abilities (0)")
     parser.add_argument("--ability-sd", type=float, default=1.5, help="SD of the true abilities (1.5)")
@@ -73,7 +77,10 @@ def build_report(args: argparse.Namespace) -> dict:
     config = EngineConfig()
     root = np.random.default_rng(args.seed)
     bank_rng, ability_rng = root.spawn(2)
-    pool = Pool(synthetic_bank(args.bank_size, bank_rng))
+    if args.bank is not None:
+        pool = Pool(load_shipped_bank(args.bank).challenges, locale="fr")
+    else:
+        pool = Pool(synthetic_bank(args.bank_size, bank_rng))
     theta = ability_rng.normal(args.ability_mean, args.ability_sd, args.examinees)
     started = time.perf_counter()
     result = simulate(
@@ -89,6 +96,7 @@ def build_report(args: argparse.Namespace) -> dict:
     out = report(result, pool, config)
     out.update(
         design=args.design,
+        bank=str(args.bank) if args.bank is not None else f"synthetic ({args.bank_size})",
         seed=args.seed,
         accessibility=args.accessibility,
         ability_mean=args.ability_mean,
@@ -103,7 +111,7 @@ def format_table(rep: dict) -> str:
     """The report as a human-readable table."""
     rows = [
         ("examinees", f"{rep['n_examinees']}"),
-        ("bank size", f"{rep['bank_size']}"),
+        ("bank", f"{rep['bank']}, {rep['bank_size']} challenges"),
         ("design", rep["design"]),
         ("RMSE (logits)", f"{rep['rmse']:.4f}"),
         ("bias (logits)", f"{rep['bias']:+.4f}"),
@@ -134,7 +142,7 @@ def run(args: argparse.Namespace) -> int:
     """Run the subcommand; exit code 0 on success, 2 on an engine error."""
     try:
         rep = build_report(args)
-    except EngineError as exc:
+    except (EngineError, OSError) as exc:
         logger.error("simulation failed: %s", exc)
         return 2
     text = json.dumps(rep, indent=2, ensure_ascii=False)
