@@ -39,8 +39,15 @@ def _add_bank(sub: argparse._SubParsersAction) -> None:
     add_arguments(sub.add_parser("bank", help="check an item bank", description="Item bank tools."))
 
 
+def _add_calibrate(sub: argparse._SubParsersAction) -> None:
+    from cadenas.calibrate import add_arguments
+
+    text = "estimate 2PL parameters from a responses CSV and write a new bank version"
+    add_arguments(sub.add_parser("calibrate", help=text, description=text))
+
+
 #: Subcommand registrars, in the order shown by ``--help``.
-COMMANDS: tuple[Callable[[argparse._SubParsersAction], None], ...] = (_add_simulate, _add_bank)
+COMMANDS: tuple[Callable[[argparse._SubParsersAction], None], ...] = (_add_simulate, _add_bank, _add_calibrate)
 
 
 def build_parser() -> argparse.ArgumentParser:
