@@ -33,7 +33,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import io
-import json
 import logging
 import platform
 import sys
@@ -45,7 +44,7 @@ from pathlib import Path
 import numpy as np
 
 try:
-    from threadpoolctl import threadpool_info, threadpool_limits
+    import threadpoolctl  # noqa: F401 - checked here, used by bench._harness
 except ImportError as exc:  # reported by main() with the install hint
     _MISSING: ImportError | None = exc
 else:
@@ -65,6 +64,7 @@ _ROOT = Path(__file__).resolve().parent.parent
 if sys.path and Path(sys.path[0] or ".").resolve() == _ROOT / "bench":
     sys.path[0] = str(_ROOT)
 
+from bench._harness import blas_info, run_benchmark  # noqa: E402
 from engine.calibration import CalibrationOptions, calibrate  # noqa: E402
 
 log = logging.getLogger("bench.calibration")
@@ -185,9 +185,7 @@ def run(args: argparse.Namespace) -> dict:
         "girth": metadata.version("girth") if girth is not None else None,
         "girth_error": _GIRTH_ERROR,
         "machine": platform.machine(),
-        "blas": [
-            {k: lib.get(k) for k in ("internal_api", "version", "num_threads") if k in lib} for lib in threadpool_info()
-        ],
+        "blas": blas_info(),
     }
     complete = complete_design(n_complete, 50, np.random.default_rng([args.seed, _STREAM_COMPLETE]))
     n, m = complete["x"].shape
@@ -262,34 +260,6 @@ def format_table(out: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Parse the arguments, run the benchmark and write the results to stdout."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="smaller designs")
-    parser.add_argument("--json", action="store_true", help="write one JSON object to stdout")
-    parser.add_argument("--seed", type=int, default=0, help="root seed of items, abilities and answers (default 0)")
-    args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(name)s: %(message)s")
-    logging.getLogger("engine.calibration").setLevel(logging.WARNING)
-    if _MISSING is not None:
-        log.error(
-            "cannot import %r (%s): install the benchmark extras with `pip install -e .[bench]`",
-            _MISSING.name,
-            _MISSING,
-        )
-        return 2
-    start = time.perf_counter()
-    with threadpool_limits(limits=1):
-        out = run(args)
-    out["wall_s"] = time.perf_counter() - start
-    log.info("done in %.1f s", out["wall_s"])
-    if args.json:
-        sys.stdout.write(json.dumps(out, indent=2) + "\n")
-    else:
-        sys.stdout.write(format_table(out))
-        sys.stdout.write(f"wall time: {out['wall_s']:.1f} s\n")
-    return 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    logging.getLogger("engine.calibration").setLevel(logging.WARNING)
+    sys.exit(run_benchmark(__doc__, run, format_table, _MISSING))

@@ -40,7 +40,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import io
-import json
 import logging
 import math
 import platform
@@ -52,12 +51,12 @@ from pathlib import Path
 import numpy as np
 
 try:
+    import threadpoolctl  # noqa: F401 - checked here, used by bench._harness
     from catsim.estimation import NumericalSearchEstimator
     from catsim.initialization import FixedPointInitializer
     from catsim.selection import MaxInfoSelector
     from catsim.simulation import Simulator
     from catsim.stopping import TestLengthStopper
-    from threadpoolctl import threadpool_info, threadpool_limits
 except ImportError as exc:  # reported by main() with the install hint
     _MISSING: ImportError | None = exc
 else:
@@ -69,6 +68,7 @@ _ROOT = Path(__file__).resolve().parent.parent
 if sys.path and Path(sys.path[0] or ".").resolve() == _ROOT / "bench":
     sys.path[0] = str(_ROOT)
 
+from bench._harness import blas_info, run_benchmark  # noqa: E402
 from engine.bank import Pool  # noqa: E402
 from engine.config import EngineConfig  # noqa: E402
 from engine.irt import GRID, p_correct  # noqa: E402
@@ -185,11 +185,6 @@ def population_eap(pool: Pool, result: SimulationResult, *, prior_variance: floa
     return (post @ GRID) / post.sum(axis=1)
 
 
-def _blas_info() -> list[dict]:
-    keys = ("user_api", "internal_api", "version", "architecture", "threading_layer", "num_threads", "filepath")
-    return [{k: lib.get(k) for k in keys if k in lib} for lib in threadpool_info()]
-
-
 def run(args: argparse.Namespace) -> dict:
     """All measurements, as the JSON-ready result dict."""
     seed = args.seed
@@ -211,7 +206,7 @@ def run(args: argparse.Namespace) -> dict:
         "live_warmup": warmup,
         "batch_repeats": repeats,
         "test_length": length,
-        "blas": _blas_info(),
+        "blas": blas_info(),
         "python": platform.python_version(),
         "numpy": np.__version__,
         "machine": platform.machine(),
@@ -344,33 +339,5 @@ def format_table(out: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Parse the arguments, run the benchmark and write the results to stdout."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="smaller run, under a minute")
-    parser.add_argument("--json", action="store_true", help="write one JSON object to stdout")
-    parser.add_argument("--seed", type=int, default=0, help="root seed of bank, abilities and answers (default 0)")
-    args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(name)s: %(message)s")
-    if _MISSING is not None:
-        log.error(
-            "cannot import %r (%s): install the benchmark extras with `pip install -e .[bench]`",
-            _MISSING.name,
-            _MISSING,
-        )
-        return 2
-    start = time.perf_counter()
-    with threadpool_limits(limits=1):
-        out = run(args)
-    out["wall_s"] = time.perf_counter() - start
-    log.info("done in %.1f s", out["wall_s"])
-    if args.json:
-        sys.stdout.write(json.dumps(out, indent=2) + "\n")
-    else:
-        sys.stdout.write(format_table(out))
-        sys.stdout.write(f"wall time: {out['wall_s']:.1f} s\n")
-    return 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_benchmark(__doc__, run, format_table, _MISSING))
