@@ -46,8 +46,20 @@ def _add_calibrate(sub: argparse._SubParsersAction) -> None:
     add_arguments(sub.add_parser("calibrate", help=text, description=text))
 
 
+def _add_server(sub: argparse._SubParsersAction) -> None:
+    from cadenas.server_cmd import add_arguments
+
+    text = "run the central server (API, invigilator and organiser portals)"
+    add_arguments(sub.add_parser("server", help=text, description=text))
+
+
 #: Subcommand registrars, in the order shown by ``--help``.
-COMMANDS: tuple[Callable[[argparse._SubParsersAction], None], ...] = (_add_simulate, _add_bank, _add_calibrate)
+COMMANDS: tuple[Callable[[argparse._SubParsersAction], None], ...] = (
+    _add_simulate,
+    _add_bank,
+    _add_calibrate,
+    _add_server,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,1 @@
+"""HTTP routes: every module here exposes a ``router`` that server.app includes."""

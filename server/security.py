@@ -1,0 +1,75 @@
+"""Passwords, tokens and the codes of spec §9 (access code, invigilator password, verification code).
+
+Passwords are hashed with scrypt (stdlib ``hashlib``), compared in constant time. Codes are drawn
+with ``secrets`` (a cryptographic generator), never with the engine's generator (spec §9.1 rule 3).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import secrets
+
+ACCESS_LETTERS = "BCDFGHJKMPQRTVWXY"
+ACCESS_DIGITS = "2346789"
+INVIGILATOR_ALPHABET = "BCDFGHJKMPQRTVWXY2346789"
+VERIFICATION_ALPHABET = "2346789BCDFGHJKMPQRTVWXY"
+
+_SCRYPT = {"n": 2**14, "r": 8, "p": 1}
+
+
+def hash_password(password: str) -> str:
+    """``scrypt$<salt>$<hash>`` of ``password`` (base64)."""
+    salt = secrets.token_bytes(16)
+    digest = hashlib.scrypt(password.encode("utf-8"), salt=salt, dklen=32, **_SCRYPT)
+    return "scrypt$" + base64.b64encode(salt).decode() + "$" + base64.b64encode(digest).decode()
+
+
+def verify_password(password: str, stored: str) -> bool:
+    """Whether ``password`` matches a :func:`hash_password` value, in constant time."""
+    try:
+        scheme, salt_b64, digest_b64 = stored.split("$")
+        salt, expected = base64.b64decode(salt_b64), base64.b64decode(digest_b64)
+    except ValueError:
+        return False
+    if scheme != "scrypt":
+        return False
+    digest = hashlib.scrypt(password.encode("utf-8"), salt=salt, dklen=len(expected), **_SCRYPT)
+    return hmac.compare_digest(digest, expected)
+
+
+def new_token() -> str:
+    """A bearer token (256 bits, URL-safe)."""
+    return secrets.token_urlsafe(32)
+
+
+def token_digest(token: str) -> str:
+    """The SHA-256 hex digest stored in place of a token."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def access_code() -> str:
+    """4 letters then 2 digits (spec §9.1 rule 1)."""
+    return "".join(secrets.choice(ACCESS_LETTERS) for _ in range(4)) + "".join(
+        secrets.choice(ACCESS_DIGITS) for _ in range(2)
+    )
+
+
+def invigilator_password() -> str:
+    """5 characters from the 24-character alphabet (spec §9.1 rule 2)."""
+    return "".join(secrets.choice(INVIGILATOR_ALPHABET) for _ in range(5))
+
+
+def verification_code() -> str:
+    """``P-`` and 8 distinct characters (spec §9.5): a partial shuffle of the alphabet."""
+    pool = list(VERIFICATION_ALPHABET)
+    picked = []
+    for _ in range(8):
+        picked.append(pool.pop(secrets.randbelow(len(pool))))
+    return "P-" + "".join(picked)
+
+
+def course_seed() -> int:
+    """A random 63-bit seed stored with a course (spec §6.6)."""
+    return secrets.randbits(63)

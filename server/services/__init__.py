@@ -1,0 +1,1 @@
+"""Domain services: the database work behind the routes, one module per domain."""
