@@ -73,3 +73,14 @@ def verification_code() -> str:
 def course_seed() -> int:
     """A random 63-bit seed stored with a course (spec §6.6)."""
     return secrets.randbits(63)
+
+
+def unlock_code(secret: str, session_id: int, install_id: str, lock_counter: int) -> str:
+    """The one-time local unlock code for one lock of one kiosk (kiosk.md K44): 6 digits.
+
+    Bound to the session, the kiosk's install id and its lock counter, so a code unlocks one lock
+    once; the kiosk sends it back to the server, which recomputes and compares it.
+    """
+    message = f"{session_id}:{install_id}:{lock_counter}".encode()
+    digest = hmac.new(secret.encode(), message, hashlib.sha256).digest()
+    return f"{int.from_bytes(digest[:8], 'big') % 1_000_000:06d}"

@@ -147,3 +147,79 @@ def demo(app, client, clock):
     """The demo centre, organiser, session and three candidates (the CLI's --seed-demo)."""
     for db in session_scope(app.state.sessions):
         return seed_demo(db, today=clock().date())
+
+
+# --- a live server and a real browser, for the portals --------------------------------------
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def live_server(tmp_path, clock):
+    """The app served by uvicorn in a thread on a free loopback port (SQLite); yields its base URL.
+
+    The fixture also exposes the app as ``live_server.app`` through the returned object.
+    """
+    import threading
+    import time as _time
+
+    import uvicorn
+
+    settings = Settings(data_dir=tmp_path / "live", database_url=f"sqlite:///{tmp_path / 'live.sqlite3'}")
+    application = create_app(settings, clock=clock)
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(application, host="127.0.0.1", port=port, log_config=None))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = _time.monotonic() + 20
+    while not server.started:
+        if _time.monotonic() > deadline:
+            raise RuntimeError("the live server did not start in 20 s")
+        _time.sleep(0.02)
+
+    class Live(str):
+        app = application
+
+    try:
+        yield Live(f"http://127.0.0.1:{port}")
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's headless Chromium driven by Playwright (no browser download is possible here)."""
+    from playwright.sync_api import sync_playwright
+
+    executable = shutil.which("chromium") or "/usr/bin/chromium"
+    if not Path(executable).exists():
+        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
+    with sync_playwright() as p:
+        instance = p.chromium.launch(
+            executable_path=executable,
+            headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"],
+        )
+        yield instance
+        instance.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(locale="fr-FR")
+    yield context.new_page()
+    context.close()
+
+
+@pytest.fixture
+def live_demo(live_server, clock):
+    """Demo data in the live server's database."""
+    for db in session_scope(live_server.app.state.sessions):
+        return seed_demo(db, today=clock().date())
