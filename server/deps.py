@@ -35,7 +35,9 @@ def _templates(request: Request) -> Jinja2Templates:
     return request.app.state.templates
 
 
-DbSession = Annotated[Session, Depends(_db)]
+# scope="function": commit before the response is sent, so a client that got a 200 always finds
+# its write (and a failed commit is an error response, not a lost write after a success).
+DbSession = Annotated[Session, Depends(_db, scope="function")]
 AppSettings = Annotated[Settings, Depends(_settings)]
 Catalog = Annotated[VersionCatalog, Depends(_catalog)]
 Clock = Annotated[Callable[[], dt.datetime], Depends(_clock)]

@@ -24,7 +24,6 @@ from server.config import Settings
 from server.db import session_scope
 from server.seed import seed_demo
 
-PG_PORT = 54329
 
 
 class FakeClock:
@@ -69,8 +68,9 @@ def pg_admin_url():
         check=True,
         capture_output=True,
     )
+    port = _free_port()  # a free port per run, so parallel runs do not collide
     options = (
-        f"-p {PG_PORT} -k {base} -c listen_addresses=127.0.0.1 "
+        f"-p {port} -k {base} -c listen_addresses=127.0.0.1 "
         "-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
     )
     subprocess.run(
@@ -93,7 +93,7 @@ def pg_admin_url():
         capture_output=True,
     )
     try:
-        yield f"postgresql+psycopg://postgres@127.0.0.1:{PG_PORT}/postgres"
+        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
     finally:
         subprocess.run(
             _as_postgres([str(pgbin / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"]), capture_output=True
@@ -142,11 +142,18 @@ def client(app):
         yield test_client
 
 
+def _seed(app, clock) -> dict:
+    # Let the session scope run to its end (commit): returning from inside the loop would close
+    # the generator early and roll the seed back.
+    for db in session_scope(app.state.sessions):
+        info = seed_demo(db, today=clock().date())
+    return info
+
+
 @pytest.fixture
 def demo(app, client, clock):
     """The demo centre, organiser, session and three candidates (the CLI's --seed-demo)."""
-    for db in session_scope(app.state.sessions):
-        return seed_demo(db, today=clock().date())
+    return _seed(app, clock)
 
 
 # --- a live server and a real browser, for the portals --------------------------------------
@@ -221,5 +228,4 @@ def page(browser):
 @pytest.fixture
 def live_demo(live_server, clock):
     """Demo data in the live server's database."""
-    for db in session_scope(live_server.app.state.sessions):
-        return seed_demo(db, today=clock().date())
+    return _seed(live_server.app, clock)

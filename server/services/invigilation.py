@@ -1,0 +1,513 @@
+"""The invigilator's side of a session: log-in, the live state of every candidate, and the actions.
+
+Issue 5 §3; spec engine.md §9.1 rule 5 (the portal opens only while the session is ``created``),
+§9.6 (end by invigilator), §10 (live alerts and issue reports); kiosk.md K44-K45 (one-time unlock
+code, remote unlock). Every action is written to the audit log with the invigilator as actor, and
+failed log-ins are counted in the audit log, so the rate limit holds across workers.
+
+The functions flush but never commit: the caller's request session commits.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from server.config import Settings
+from server.errors import AuthError, ConflictError, ForbiddenError, NotFoundError, ServerError, TooManyRequestsError
+from server.models import (
+    Answer,
+    AuditEntry,
+    Candidate,
+    CandidateToken,
+    CertificationVersion,
+    Course,
+    ExamSession,
+    IssueReport,
+    KioskDevice,
+    KioskEvent,
+    KioskInstruction,
+    LiveAlert,
+)
+from server.security import unlock_code, verify_password
+from server.services.versions import VersionCatalog
+
+logger = logging.getLogger(__name__)
+
+LOGIN_FAILED = "invigilator_login_failed"
+
+#: IN_CHALLENGE subcategories allowed for a new report (engine.md §10.2 without the deprecated ones).
+IN_CHALLENGE_SUBCATEGORIES: dict[str, str] = {
+    "IMAGE_NOT_DISPLAYING": "L'image ne s'affiche pas",
+    "EMBED_NOT_WORKING": "L'application intégrée ne fonctionne pas",
+    "FILE_NOT_OPENING": "Le fichier joint ne s'ouvre pas",
+    "WEBSITE_UNAVAILABLE": "Le site à consulter est indisponible",
+    "WEBSITE_BLOCKED": "Le site à consulter est bloqué",
+    "EXTRA_TIME_EXCEEDED": "Le temps majoré du candidat a été dépassé sur la question",
+    "SOFTWARE_NOT_WORKING": "Le logiciel nécessaire ne fonctionne pas",
+    "UNINTENTIONAL_FOCUS_OUT": "Sortie involontaire d'une question en mode focus",
+    "SKIP_ON_OOPS": "Une page d'erreur (« Oups ») s'est affichée",
+    "ACCESSIBILITY_ISSUE": "Problème d'accessibilité de la question",
+}
+ALERT_RESOLUTION = "validée par le surveillant, une nouvelle question a été proposée"
+MESSAGE_MAX_CHARS = 500
+
+
+class LoginThrottledError(TooManyRequestsError):
+    """Too many failed log-ins for a session or from an address; ``retry_after`` in seconds."""
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message, code="too_many_attempts")
+        self.retry_after = retry_after
+
+
+# --- log-in ------------------------------------------------------------------------------------
+
+
+def _check_rate_limit(db: Session, *, settings: Settings, target: str, address: str, now: dt.datetime) -> None:
+    window = dt.timedelta(seconds=settings.invigilator_login_window_seconds)
+    for column, value in ((AuditEntry.target, target), (AuditEntry.actor, f"address:{address}")):
+        count, oldest = db.execute(
+            select(func.count(), func.min(AuditEntry.at)).where(
+                AuditEntry.action == LOGIN_FAILED, AuditEntry.at >= now - window, column == value
+            )
+        ).one()
+        if count and count >= settings.invigilator_login_attempts:
+            retry_after = max(1, int((oldest + window - now).total_seconds()))
+            logger.warning(
+                "invigilator log-in refused: too many failures",
+                extra={"event": "invigilator_login_throttled", "target": target, "address": address},
+            )
+            raise LoginThrottledError(
+                f"Trop de tentatives de connexion échouées. Réessayez dans {-(-retry_after // 60)} minute(s).",
+                retry_after=retry_after,
+            )
+
+
+def _password_matches(password: str, stored: str) -> bool:
+    typed = password.strip()
+    # Spec §9.1 rule 2: the password is upper-case letters and digits; accept it typed in lower case.
+    return verify_password(typed, stored) or (typed != typed.upper() and verify_password(typed.upper(), stored))
+
+
+def log_in(
+    *, db: Session, settings: Settings, session_id: int, password: str, address: str, now: dt.datetime
+) -> ExamSession:
+    """The session ``password`` opens, once the rate limit and the session status allow it.
+
+    A failure is added to ``db`` (audit action ``invigilator_login_failed``) *before* the error is
+    raised: the caller must answer without rolling ``db`` back, or the limit never bites. Raises
+    :class:`LoginThrottledError` (429), :class:`AuthError` (unknown session or wrong password) or
+    :class:`ForbiddenError` (right password, session no longer ``created``).
+    """
+    target = f"session:{session_id}"
+    _check_rate_limit(db, settings=settings, target=target, address=address, now=now)
+    session = db.get(ExamSession, session_id)
+    if session is None or not _password_matches(password, session.invigilator_password_hash):
+        db.add(AuditEntry(at=now, actor=f"address:{address}", action=LOGIN_FAILED, target=target))
+        db.flush()
+        logger.warning("invigilator log-in failed", extra={"event": LOGIN_FAILED, "target": target, "address": address})
+        raise AuthError("Numéro de session ou mot de passe surveillant incorrect.", code="invalid_credentials")
+    if session.status != "created":
+        raise ForbiddenError(
+            f"La session n° {session_id} est close (statut « {session.status} ») : l'espace surveillant est fermé.",
+            code="session_closed",
+        )
+    _audit(db, session_id=session_id, action="invigilator_login", target=target, now=now, address=address)
+    logger.info("invigilator logged in", extra={"event": "invigilator_login", "target": target})
+    return session
+
+
+# --- lookups -----------------------------------------------------------------------------------
+
+
+def _audit(db: Session, *, session_id: int, action: str, target: str, now: dt.datetime, **details: Any) -> None:
+    actor = f"invigilator:session:{session_id}"
+    db.add(AuditEntry(at=now, actor=actor, action=action, target=target, details=details))
+    db.flush()
+
+
+def open_session(db: Session, session_id: int) -> ExamSession:
+    """The session, which must still be ``created`` for an action (else :class:`ConflictError`)."""
+    session = db.get(ExamSession, session_id)
+    if session is None:
+        raise NotFoundError(f"Session n° {session_id} introuvable.")
+    if session.status != "created":
+        raise ConflictError("La session est close : plus aucune action n'est possible.", code="session_closed")
+    return session
+
+
+def _candidate(db: Session, session_id: int, candidate_id: int) -> Candidate:
+    open_session(db, session_id)
+    candidate = db.get(Candidate, candidate_id)
+    if candidate is None or candidate.session_id != session_id:
+        raise NotFoundError(f"Aucun candidat n° {candidate_id} dans cette session.")
+    return candidate
+
+
+def _seen(device: KioskDevice) -> tuple[dt.datetime, dt.datetime]:
+    return device.last_seen_at or dt.datetime.min, device.enrolled_at or dt.datetime.min
+
+
+def _device(db: Session, candidate: Candidate) -> KioskDevice:
+    """The kiosk the candidate uses: the one seen last (they may have changed PC)."""
+    devices = db.scalars(select(KioskDevice).where(KioskDevice.candidate_id == candidate.id)).all()
+    if not devices:
+        name = f"{candidate.first_name} {candidate.last_name}"
+        raise ConflictError(f"Aucun kiosque n'est associé à {name}.", code="no_kiosk")
+    return max(devices, key=_seen)
+
+
+def is_locked(state: dict) -> bool:
+    """Whether a kiosk's reported state says it is locked (``locked: true`` or ``lock: "locked"``)."""
+    return state.get("locked") is True or state.get("lock") in ("locked", True)
+
+
+# --- actions -----------------------------------------------------------------------------------
+
+
+def authorise(*, db: Session, session_id: int, candidate_id: int, now: dt.datetime) -> Candidate:
+    """Set ``authorized_to_start`` (start or resume, spec §9.2 rule 5).
+
+    Raises :class:`ConflictError` if the candidate has not joined from a kiosk yet or their test is over.
+    """
+    candidate = _candidate(db, session_id, candidate_id)
+    course = candidate.course
+    if course is not None and course.state != "started":
+        raise ConflictError("Le test de ce candidat est terminé : il ne peut pas reprendre.", code="course_ended")
+    joined = db.scalar(select(func.count()).where(CandidateToken.candidate_id == candidate.id))
+    if course is None and not joined:
+        raise ConflictError(
+            "Ce candidat ne s'est pas encore connecté depuis un kiosque : autorisez-le quand il attend.",
+            code="not_joined",
+        )
+    candidate.authorized_to_start = True
+    target = f"candidate:{candidate.id}"
+    _audit(db, session_id=session_id, action="authorise_start", target=target, now=now, resume=course is not None)
+    return candidate
+
+
+def end_course(*, db: Session, session_id: int, candidate_id: int, now: dt.datetime) -> Course:
+    """End a candidate's test (spec §9.6): ``endedByInvigilator``; the kiosk gets an ``end_test`` instruction.
+
+    Ending twice is harmless. Raises :class:`ConflictError` if no test was started or it is over otherwise
+    (``completed`` stays ``completed``).
+    """
+    candidate = _candidate(db, session_id, candidate_id)
+    course = candidate.course
+    if course is None:
+        raise ConflictError("Ce candidat n'a pas commencé son test.", code="no_course")
+    if course.state == "endedByInvigilator":
+        return course
+    if course.state != "started":
+        raise ConflictError("Le test de ce candidat est déjà terminé.", code="course_ended")
+    course.state, course.ended_at = "endedByInvigilator", now
+    candidate.authorized_to_start = False
+    devices = db.scalars(select(KioskDevice).where(KioskDevice.candidate_id == candidate.id)).all()
+    if devices:
+        db.add(KioskInstruction(install_id=max(devices, key=_seen).install_id, kind="end_test", created_at=now))
+    target = f"course:{course.id}"
+    _audit(db, session_id=session_id, action="end_course", target=target, now=now, candidate_id=candidate.id)
+    return course
+
+
+def _ongoing_alert(db: Session, session_id: int, alert_id: int) -> LiveAlert:
+    open_session(db, session_id)
+    alert = db.get(LiveAlert, alert_id)
+    course = db.get(Course, alert.course_id) if alert is not None else None
+    if course is None or course.session_id != session_id:
+        raise NotFoundError(f"Aucun signalement n° {alert_id} dans cette session.")
+    if alert.status != "ongoing":
+        raise ConflictError("Ce signalement a déjà été traité.", code="alert_resolved")
+    return alert
+
+
+def validate_alert(*, db: Session, session_id: int, alert_id: int, subcategory: str, now: dt.datetime) -> LiveAlert:
+    """Validate a live alert (spec §10.1): its question and skill are excluded and a new question is drawn.
+
+    Adds the resolved IN_CHALLENGE issue report for the jury. Raises :class:`ServerError` (400) for a
+    subcategory that is not an IN_CHALLENGE one in use, :class:`NotFoundError` / :class:`ConflictError`
+    for an alert of another session or one already handled.
+    """
+    if subcategory not in IN_CHALLENGE_SUBCATEGORIES:
+        raise ServerError(
+            f"Motif inconnu « {subcategory} » : choisissez parmi {', '.join(IN_CHALLENGE_SUBCATEGORIES)}.",
+            code="invalid_subcategory",
+        )
+    alert = _ongoing_alert(db, session_id, alert_id)
+    alert.status, alert.subcategory, alert.resolved_at = "validated", subcategory, now
+    report = IssueReport(
+        course_id=alert.course_id,
+        category="IN_CHALLENGE",
+        subcategory=subcategory,
+        question_number=alert.question_number,
+        resolved=True,
+        resolution=ALERT_RESOLUTION,
+        created_at=now,
+    )
+    db.add(report)
+    _audit(
+        db,
+        session_id=session_id,
+        action="validate_live_alert",
+        target=f"alert:{alert.id}",
+        now=now,
+        subcategory=subcategory,
+        question_number=alert.question_number,
+    )
+    return alert
+
+
+def dismiss_alert(*, db: Session, session_id: int, alert_id: int, now: dt.datetime) -> LiveAlert:
+    """Dismiss a live alert (spec §10.1): the candidate goes on with the same question."""
+    alert = _ongoing_alert(db, session_id, alert_id)
+    alert.status, alert.resolved_at = "dismissed", now
+    _audit(
+        db,
+        session_id=session_id,
+        action="dismiss_live_alert",
+        target=f"alert:{alert.id}",
+        now=now,
+        question_number=alert.question_number,
+    )
+    return alert
+
+
+def instruct_kiosk(
+    *, db: Session, session_id: int, candidate_id: int, kind: str, payload: dict[str, Any], now: dt.datetime
+) -> KioskInstruction:
+    """Queue an instruction (``unlock``, ``notify``...) for the candidate's kiosk (kiosk.md K45).
+
+    Raises :class:`ConflictError` when no kiosk is bound to the candidate.
+    """
+    device = _device(db, _candidate(db, session_id, candidate_id))
+    instruction = KioskInstruction(install_id=device.install_id, kind=kind, payload=payload, created_at=now)
+    db.add(instruction)
+    db.flush()
+    _audit(
+        db,
+        session_id=session_id,
+        action=f"kiosk_{kind}",
+        target=f"candidate:{candidate_id}",
+        now=now,
+        install_id=device.install_id,
+        instruction_id=instruction.id,
+    )
+    return instruction
+
+
+def send_message(*, db: Session, session_id: int, candidate_id: int, text: str, now: dt.datetime) -> KioskInstruction:
+    """Queue a ``notify`` instruction with ``text`` (1 to 500 characters, else 400) for the candidate's kiosk."""
+    message = text.strip()
+    if not message or len(message) > MESSAGE_MAX_CHARS:
+        raise ServerError(f"Le message doit faire de 1 à {MESSAGE_MAX_CHARS} caractères.", code="invalid_message")
+    return instruct_kiosk(
+        db=db, session_id=session_id, candidate_id=candidate_id, kind="notify", payload={"message": message}, now=now
+    )
+
+
+def show_unlock_code(
+    *, db: Session, settings: Settings, session_id: int, candidate_id: int, now: dt.datetime
+) -> tuple[str, KioskDevice, int]:
+    """The one-time local unlock code of the candidate's locked kiosk (K44), with the device and lock counter.
+
+    Raises :class:`ConflictError` when there is no kiosk or it does not report itself locked.
+    """
+    device = _device(db, _candidate(db, session_id, candidate_id))
+    state = device.state or {}
+    if not is_locked(state):
+        raise ConflictError("Le kiosque de ce candidat n'est pas verrouillé.", code="kiosk_not_locked")
+    counter = int(state.get("lock_counter", 0) or 0)
+    code = unlock_code(settings.secret_key, session_id, device.install_id, counter)
+    # The code is a secret: the audit log and the log keep only which lock it opens.
+    _audit(
+        db,
+        session_id=session_id,
+        action="show_unlock_code",
+        target=f"candidate:{candidate_id}",
+        now=now,
+        install_id=device.install_id,
+        lock_counter=counter,
+    )
+    logger.info("unlock code shown", extra={"event": "unlock_code_shown", "install_id": device.install_id})
+    return code, device, counter
+
+
+# --- the live state ----------------------------------------------------------------------------
+
+ENDED_LABELS = {
+    "completed": "Terminé",
+    "endedByInvigilator": "Arrêté par le surveillant",
+    "endedDueToTimeLimit": "Temps écoulé",
+    "endedDueToFinalization": "Clos à la finalisation",
+    "endedDueToDurationExceeded": "Clos (reprise après plus de 24 h)",
+}
+EVENT_LABELS = {
+    "focus_lost": "Sortie de la fenêtre d'examen",
+    "focus_returned": "Retour dans la fenêtre d'examen",
+    "url_blocked": "Site bloqué",
+    "process_blocked": "Logiciel interdit détecté",
+    "screen_count": "Nombre d'écrans modifié",
+    "lock": "Kiosque verrouillé",
+    "unlock": "Kiosque déverrouillé",
+    "unlock_accepted": "Déverrouillé avec un code",
+    "unlock_refused": "Code de déverrouillage erroné",
+    "proctor_needed": "Le candidat appelle le surveillant",
+}
+ALERT_FLAGS = {
+    "has_image": "image",
+    "has_embed": "application intégrée",
+    "has_attachment": "pièce jointe",
+    "is_focus": "question en mode focus",
+}
+RECENT_EVENTS = 5
+
+
+def _utc(moment: dt.datetime | None) -> dt.datetime | None:
+    return moment.replace(tzinfo=dt.UTC) if moment is not None else None
+
+
+def _course_view(course: Course, *, kept: int, total: int, now: dt.datetime) -> dict:
+    seconds_left = max(0, int((course.deadline - now).total_seconds()))
+    state = course.state
+    if state == "started" and seconds_left == 0:
+        state = "endedDueToTimeLimit"  # the candidate API closes it at the next call; show it already
+    ended = state != "started"
+    return {
+        "id": course.id,
+        "state": state,
+        "ended": ended,
+        "ended_label": ENDED_LABELS.get(state, state) if ended else None,
+        "answered": kept,
+        "question": min(kept + 1, total),
+        "total": total,
+        "seconds_left": 0 if ended else seconds_left,
+        "deadline": _utc(course.deadline),
+    }
+
+
+def _state_of(candidate: Candidate, course: dict | None, joined: bool) -> tuple[str, str]:
+    if course is not None and course["ended"]:
+        return "ended", course["ended_label"]
+    if candidate.authorized_to_start:
+        return "authorised", "Reprise autorisée" if course else "Autorisé à démarrer"
+    if course is not None:
+        return "in_progress", f"Question {course['question']}/{course['total']}"
+    if joined:
+        return "waiting", "En attente d'autorisation"
+    return "enrolled", "Inscrit, pas encore connecté"
+
+
+def _kiosk_view(device: KioskDevice | None, *, settings: Settings, now: dt.datetime) -> dict | None:
+    if device is None:
+        return None
+    state, seen = device.state or {}, device.last_seen_at
+    screens = state.get("screens")
+    return {
+        "install_id": device.install_id,
+        "name": device.name,
+        "connected": seen is not None and (now - seen).total_seconds() <= settings.heartbeat_missing_seconds,
+        "last_seen_at": _utc(seen),
+        "locked": is_locked(state),
+        "lock_counter": int(state.get("lock_counter", 0) or 0),
+        "screens": screens if isinstance(screens, int) else None,
+    }
+
+
+def _event_view(event: KioskEvent) -> dict:
+    payload = event.payload or {}
+    detail = next((str(payload[k]) for k in ("url", "host", "process", "screens", "reason") if payload.get(k)), "")
+    label = EVENT_LABELS.get(event.kind, event.kind)
+    return {"kind": event.kind, "label": label, "detail": detail[:120], "at": _utc(event.occurred_at)}
+
+
+def _recent_events(db: Session, candidate_ids: list[int]) -> dict[int, list[dict]]:
+    """The last few events of each candidate (ranked per candidate: a chatty kiosk hides nobody else's)."""
+    newest_first = (KioskEvent.occurred_at.desc(), KioskEvent.id.desc())
+    rank = func.row_number().over(partition_by=KioskEvent.candidate_id, order_by=newest_first).label("rank")
+    ranked = select(KioskEvent.id, rank).where(KioskEvent.candidate_id.in_(candidate_ids)).subquery()
+    query = (
+        select(KioskEvent)
+        .join(ranked, ranked.c.id == KioskEvent.id)
+        .where(ranked.c.rank <= RECENT_EVENTS)
+        .order_by(*newest_first)
+    )
+    recent: dict[int, list[dict]] = {}
+    for event in db.scalars(query):
+        recent.setdefault(event.candidate_id, []).append(_event_view(event))
+    return recent
+
+
+def _kept_counts(db: Session, course_ids: list[int], alerts: list[LiveAlert]) -> dict[int, int]:
+    """Kept answers per course: answers minus those to a challenge with a validated alert (spec §10.1)."""
+    validated = {(a.course_id, a.challenge_id) for a in alerts if a.status == "validated"}
+    kept: dict[int, int] = {}
+    for row in db.execute(select(Answer.course_id, Answer.challenge_id).where(Answer.course_id.in_(course_ids))):
+        if tuple(row) not in validated:
+            kept[row[0]] = kept.get(row[0], 0) + 1
+    return kept
+
+
+def session_state(
+    *, db: Session, settings: Settings, catalog: VersionCatalog, session_id: int, now: dt.datetime
+) -> dict:
+    """Everything the live page shows, shaped like ``SessionStatePublic`` (raises :class:`NotFoundError`)."""
+    session = db.get(ExamSession, session_id)
+    if session is None:
+        raise NotFoundError(f"Session n° {session_id} introuvable.")
+    totals = {v.id: catalog.config(v).maximum_assessment_length for v in db.scalars(select(CertificationVersion))}
+    ids = [c.id for c in session.candidates]
+    courses = {c.candidate_id: c for c in db.scalars(select(Course).where(Course.session_id == session_id))}
+    course_ids = [c.id for c in courses.values()]
+    alerts = db.scalars(select(LiveAlert).where(LiveAlert.course_id.in_(course_ids)).order_by(LiveAlert.id)).all()
+    kept = _kept_counts(db, course_ids, alerts)
+    joined = set(db.scalars(select(CandidateToken.candidate_id).where(CandidateToken.candidate_id.in_(ids))))
+    devices: dict[int, KioskDevice] = {}
+    for device in db.scalars(select(KioskDevice).where(KioskDevice.candidate_id.in_(ids))):
+        if device.candidate_id not in devices or _seen(device) > _seen(devices[device.candidate_id]):
+            devices[device.candidate_id] = device
+    events = _recent_events(db, ids)
+    by_id = {c.id: c for c in session.candidates}
+    owner = {course.id: by_id[course.candidate_id] for course in courses.values()}
+    ongoing = [
+        {
+            "id": a.id,
+            "candidate_id": owner[a.course_id].id,
+            "candidate_name": f"{owner[a.course_id].first_name} {owner[a.course_id].last_name}",
+            "question_number": a.question_number,
+            "flags": [label for flag, label in ALERT_FLAGS.items() if getattr(a, flag)],
+            "created_at": _utc(a.created_at),
+        }
+        for a in alerts
+        if a.status == "ongoing"
+    ]
+    rows = []
+    for candidate in sorted(session.candidates, key=lambda c: (c.last_name.lower(), c.first_name.lower())):
+        course = courses.get(candidate.id)
+        view = None
+        if course is not None:
+            total = totals.get(course.version_id, 32)
+            view = _course_view(course, kept=kept.get(course.id, 0), total=total, now=now)
+        state, label = _state_of(candidate, view, candidate.id in joined)
+        rows.append(
+            {
+                "id": candidate.id,
+                "last_name": candidate.last_name,
+                "first_name": candidate.first_name,
+                "birth_date": candidate.birth_date,
+                "extra_time_percentage": candidate.extra_time_percentage,
+                "accessibility_adjustment": candidate.accessibility_adjustment,
+                "state": state,
+                "state_label": label,
+                "course": view,
+                "kiosk": _kiosk_view(devices.get(candidate.id), settings=settings, now=now),
+                "events": events.get(candidate.id, []),
+                "alerts": [a for a in ongoing if a["candidate_id"] == candidate.id],
+            }
+        )
+    info = {k: getattr(session, k) for k in ("id", "status", "date", "time", "room", "examiner")}
+    return {"session": info, "now": _utc(now), "candidates": rows, "alerts": ongoing}
