@@ -16,26 +16,30 @@ ACCESS_DIGITS = "2346789"
 INVIGILATOR_ALPHABET = "BCDFGHJKMPQRTVWXY2346789"
 VERIFICATION_ALPHABET = "2346789BCDFGHJKMPQRTVWXY"
 
-_SCRYPT = {"n": 2**14, "r": 8, "p": 1}
+#: scrypt work factor for new hashes (r = 8, p = 1). Stored with each hash, so it can be raised
+#: later without breaking existing ones; the test suite lowers it to keep the tests fast.
+SCRYPT_N = 2**14
 
 
 def hash_password(password: str) -> str:
-    """``scrypt$<salt>$<hash>`` of ``password`` (base64)."""
+    """``scrypt$<n>$<salt>$<hash>`` of ``password`` (salt and hash in base64)."""
     salt = secrets.token_bytes(16)
-    digest = hashlib.scrypt(password.encode("utf-8"), salt=salt, dklen=32, **_SCRYPT)
-    return "scrypt$" + base64.b64encode(salt).decode() + "$" + base64.b64encode(digest).decode()
+    digest = hashlib.scrypt(password.encode("utf-8"), salt=salt, n=SCRYPT_N, r=8, p=1, dklen=32)
+    return f"scrypt${SCRYPT_N}$" + base64.b64encode(salt).decode() + "$" + base64.b64encode(digest).decode()
 
 
 def verify_password(password: str, stored: str) -> bool:
     """Whether ``password`` matches a :func:`hash_password` value, in constant time."""
     try:
-        scheme, salt_b64, digest_b64 = stored.split("$")
-        salt, expected = base64.b64decode(salt_b64), base64.b64decode(digest_b64)
-    except ValueError:
+        scheme, n_text, salt_b64, digest_b64 = stored.split("$")
+        n = int(n_text)
+        salt = base64.b64decode(salt_b64, validate=True)
+        expected = base64.b64decode(digest_b64, validate=True)
+    except ValueError:  # binascii.Error is a ValueError
         return False
-    if scheme != "scrypt":
+    if scheme != "scrypt" or n < 2 or n > 2**20 or n & (n - 1) or len(salt) < 8 or len(expected) < 16:
         return False
-    digest = hashlib.scrypt(password.encode("utf-8"), salt=salt, dklen=len(expected), **_SCRYPT)
+    digest = hashlib.scrypt(password.encode("utf-8"), salt=salt, n=n, r=8, p=1, dklen=len(expected), maxmem=2**27)
     return hmac.compare_digest(digest, expected)
 
 

@@ -25,6 +25,11 @@ from server.db import session_scope
 from server.seed import seed_demo
 
 
+@pytest.fixture(autouse=True)
+def _cheap_password_hashing(monkeypatch):
+    """A low scrypt cost for the tests' many log-ins; the production cost is tested in test_security."""
+    monkeypatch.setattr("server.security.SCRYPT_N", 2**8)
+
 
 class FakeClock:
     """A settable clock for time limits: starts at a fixed instant, moves only when told."""
