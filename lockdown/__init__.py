@@ -1,5 +1,6 @@
-"""Lockdown: the kiosk's URL, key, process and display policy as pure functions (``policy``), and the
-operating-system mechanisms behind narrow Protocols (``windows/``, ``x11/``), imported lazily.
+"""Lockdown: the kiosk's URL, key, process and display policy, and the OS mechanisms behind it.
 
-Standard library only. Errors derive from :class:`lockdown.errors.LockdownError`.
+Decisions are pure functions (``policy``); operating-system mechanisms sit behind narrow Protocols
+(``windows/``, ``x11/``) and are imported lazily. Standard library only. Errors derive from
+:class:`lockdown.errors.LockdownError`.
 """

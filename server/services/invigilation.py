@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from server.config import Settings
 from server.errors import AuthError, ConflictError, ForbiddenError, NotFoundError, ServerError, TooManyRequestsError
+from server.issue_categories import IN_CHALLENGE_SUBCATEGORIES
 from server.models import (
     Answer,
     AuditEntry,
@@ -41,18 +42,6 @@ logger = logging.getLogger(__name__)
 LOGIN_FAILED = "invigilator_login_failed"
 
 #: IN_CHALLENGE subcategories allowed for a new report (engine.md §10.2 without the deprecated ones).
-IN_CHALLENGE_SUBCATEGORIES: dict[str, str] = {
-    "IMAGE_NOT_DISPLAYING": "L'image ne s'affiche pas",
-    "EMBED_NOT_WORKING": "L'application intégrée ne fonctionne pas",
-    "FILE_NOT_OPENING": "Le fichier joint ne s'ouvre pas",
-    "WEBSITE_UNAVAILABLE": "Le site à consulter est indisponible",
-    "WEBSITE_BLOCKED": "Le site à consulter est bloqué",
-    "EXTRA_TIME_EXCEEDED": "Le temps majoré du candidat a été dépassé sur la question",
-    "SOFTWARE_NOT_WORKING": "Le logiciel nécessaire ne fonctionne pas",
-    "UNINTENTIONAL_FOCUS_OUT": "Sortie involontaire d'une question en mode focus",
-    "SKIP_ON_OOPS": "Une page d'erreur (« Oups ») s'est affichée",
-    "ACCESSIBILITY_ISSUE": "Problème d'accessibilité de la question",
-}
 ALERT_RESOLUTION = "validée par le surveillant, une nouvelle question a été proposée"
 MESSAGE_MAX_CHARS = 500
 

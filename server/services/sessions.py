@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from server.errors import AuthError, ConflictError, NotFoundError, ServerError
+from server.issue_categories import DEPRECATED_CATEGORIES, DEPRECATED_SUBCATEGORIES, ISSUE_CATEGORIES
 from server.models import AuditEntry, Candidate, Centre, Course, ExamSession, IssueReport, Organiser, Result
 from server.security import access_code, hash_password, invigilator_password, verify_password
 from server.services.scoring import score
@@ -43,36 +44,6 @@ STATUS_LABELS = {
 ABORT_REASONS = {"candidate": "abandon du candidat", "technical": "problème technique"}
 #: Assessment states that finalisation ends (spec §9.3, plus the time limit state of the test API).
 ENDED_BY_FINALISATION = ("started", "endedByInvigilator", "endedDueToTimeLimit")
-
-#: Issue report categories open to new reports, with their subcategories (spec §10.2; deprecated ones left out).
-ISSUE_CATEGORIES: dict[str, tuple[str, dict[str, str]]] = {
-    "CANDIDATE_INFORMATIONS_CHANGES": (
-        "Modification des informations du candidat",
-        {"NAME_OR_BIRTHDATE": "Nom ou date de naissance", "EXTRA_TIME_PERCENTAGE": "Temps majoré"},
-    ),
-    "SIGNATURE_ISSUE": ("Problème de signature", {}),
-    "IN_CHALLENGE": (
-        "Problème sur une question",
-        {
-            "IMAGE_NOT_DISPLAYING": "L'image ne s'affiche pas",
-            "EMBED_NOT_WORKING": "L'application intégrée ne fonctionne pas",
-            "FILE_NOT_OPENING": "Le fichier ne s'ouvre pas",
-            "WEBSITE_UNAVAILABLE": "Le site à consulter est indisponible",
-            "WEBSITE_BLOCKED": "Le site à consulter est bloqué",
-            "EXTRA_TIME_EXCEEDED": "Le temps majoré est dépassé",
-            "SOFTWARE_NOT_WORKING": "Le logiciel ne fonctionne pas",
-            "UNINTENTIONAL_FOCUS_OUT": "Sortie involontaire de la question",
-            "SKIP_ON_OOPS": "Question passée après un incident",
-            "ACCESSIBILITY_ISSUE": "Problème d'accessibilité",
-        },
-    ),
-    "FRAUD": ("Fraude", {}),
-    "NON_BLOCKING_CANDIDATE_ISSUE": ("Incident non bloquant (candidat)", {}),
-    "NON_BLOCKING_TECHNICAL_ISSUE": ("Incident non bloquant (technique)", {}),
-}
-#: Kept for old data, refused for new reports (spec §10.2 rule 1).
-DEPRECATED_CATEGORIES = frozenset({"OTHER", "CONNECTION_OR_END_SCREEN", "TECHNICAL_PROBLEM", "LATE_OR_LEAVING"})
-DEPRECATED_SUBCATEGORIES = frozenset({"LINK_NOT_WORKING", "OTHER", "LEFT_EXAM_ROOM"})
 
 #: A session start time, HH:MM.
 TIME_PATTERN = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
