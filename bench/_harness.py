@@ -30,12 +30,18 @@ def run_benchmark(
     format_table: Callable[[dict], str],
     missing: ImportError | None,
     argv: list[str] | None = None,
+    *,
+    add_arguments: Callable[[argparse.ArgumentParser], None] | None = None,
 ) -> int:
-    """Parse ``--quick --json --seed``, run with one BLAS thread, print the table or the JSON."""
+    """Parse ``--quick --json --seed`` (and the script's own options), run with one BLAS thread,
+    print the table or the JSON.
+    """
     parser = argparse.ArgumentParser(description=doc.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a smaller run, under a minute")
     parser.add_argument("--json", action="store_true", help="write one JSON object to stdout")
     parser.add_argument("--seed", type=int, default=0, help="root seed of the data (default 0)")
+    if add_arguments is not None:
+        add_arguments(parser)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(name)s: %(message)s")
     if missing is not None:

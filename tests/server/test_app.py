@@ -51,3 +51,22 @@ def test_demo_seed_gives_the_log_in_details(demo):
     }  # fmt: skip
     assert len(demo["access_code"]) == 6 and len(demo["invigilator_password"]) == 5
     assert len(demo["candidates"]) == 3
+
+
+def test_seeding_the_demo_twice_opens_a_second_session_for_the_same_organiser(app, client, clock):
+    from server.db import session_scope
+    from server.seed import seed_demo
+
+    infos = []
+    for _ in range(2):
+        for db in session_scope(app.state.sessions):
+            info = seed_demo(db, today=clock().date())
+        infos.append(info)
+    assert infos[0]["session_id"] != infos[1]["session_id"]
+    assert infos[0]["organiser_email"] == infos[1]["organiser_email"]
+    assert infos[0]["organiser_password"] != infos[1]["organiser_password"]
+    login = client.post(
+        "/organiser/login", data={"email": infos[1]["organiser_email"], "password": infos[1]["organiser_password"]}
+    )
+    assert login.status_code in (200, 303)
+    assert client.get(f"/organiser/sessions/{infos[0]['session_id']}").status_code == 200
