@@ -23,7 +23,7 @@ from server.auth import InvigilatedSessionId
 from server.deps import AppSettings, Catalog, Clock, DbSession, Templates
 from server.errors import AuthError, ForbiddenError, NotFoundError, ServerError
 from server.models import ExamSession
-from server.services import invigilation
+from server.services import invigilation, invigilation_state
 from server.services.invigilation import IN_CHALLENGE_SUBCATEGORIES, LoginThrottledError
 
 logger = logging.getLogger(__name__)
@@ -297,7 +297,10 @@ def read_session_state(
 ) -> dict:
     """Live state of every candidate of the invigilator's session."""
     _guard(cookie, session_id)
-    return invigilation.session_state(db=db, settings=settings, catalog=catalog, session_id=session_id, now=clock())
+    state = invigilation_state.session_state(
+        db=db, settings=settings, catalog=catalog, session_id=session_id, now=clock()
+    )
+    return state
 
 
 # --- actions -----------------------------------------------------------------------------------
