@@ -24,9 +24,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Migrate, optionally seed, then serve until interrupted."""
-    import uvicorn
+    try:
+        import uvicorn
 
-    from server.app import create_app
+        from server.app import create_app
+    except ImportError as exc:
+        logger.error("the server's dependencies are missing (%s): pip install -e '.[server]'", exc.name)
+        return 2
     from server.config import Settings
     from server.db import make_engine, migrate, session_factory, session_scope
     from server.errors import ConfigError
