@@ -24,7 +24,8 @@ from server.deps import AppSettings, Catalog, Clock, DbSession, Templates
 from server.errors import AuthError, ForbiddenError, NotFoundError, ServerError
 from server.models import ExamSession
 from server.services import invigilation, invigilation_state
-from server.services.invigilation import IN_CHALLENGE_SUBCATEGORIES, LoginThrottledError
+from server.services.invigilation import IN_CHALLENGE_SUBCATEGORIES
+from server.services.throttle import LoginThrottledError
 
 logger = logging.getLogger(__name__)
 

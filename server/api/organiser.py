@@ -36,6 +36,7 @@ from server.services.sessions import (
     SessionCreate,
     has_control_characters,
 )
+from server.services.throttle import LoginThrottledError
 
 logger = logging.getLogger(__name__)
 
@@ -192,13 +193,22 @@ def read_login(request: Request, organiser: CurrentOrganiser) -> Response:
 
 
 @router.post("/login", response_class=HTMLResponse)
-def create_login(request: Request, form: FormFields, db: PortalDb, settings: AppSettings) -> Response:
+def create_login(request: Request, form: FormFields, db: PortalDb, settings: AppSettings, clock: Clock) -> Response:
     """Check the e-mail and password, then set the organiser cookie."""
     email = str(form.get("email", ""))
     try:
-        organiser = session_service.authenticate_organiser(db=db, email=email, password=str(form.get("password", "")))
-    except AuthError as exc:
-        return form_error(request, "organiser/login.html", exc, email=email)
+        organiser = session_service.authenticate_organiser(
+            db=db,
+            email=email,
+            password=str(form.get("password", "")),
+            address=request.client.host if request.client else "unknown",
+            now=clock(),
+            attempts=settings.invigilator_login_attempts,
+            window_seconds=settings.invigilator_login_window_seconds,
+        )
+    except (AuthError, LoginThrottledError) as exc:
+        # Not form_error: it rolls back, and the failure just recorded must be committed to count.
+        return render(request, "organiser/login.html", status_code=exc.status, problems=[exc.message], email=email)
     response = redirect("/organiser/sessions")
     auth.set_portal_cookie(
         response, auth.ORGANISER_COOKIE, settings.secret_key, {"organiser_id": organiser.id}, secure=settings.production

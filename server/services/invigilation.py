@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from server.config import Settings
-from server.errors import AuthError, ConflictError, ForbiddenError, NotFoundError, ServerError, TooManyRequestsError
+from server.errors import AuthError, ConflictError, ForbiddenError, NotFoundError, ServerError
 from server.issue_categories import IN_CHALLENGE_SUBCATEGORIES
 from server.models import (
     AuditEntry,
@@ -32,6 +32,7 @@ from server.models import (
     LiveAlert,
 )
 from server.security import unlock_code, verify_password
+from server.services.throttle import check_login_rate, record_login_failure
 
 logger = logging.getLogger(__name__)
 
@@ -42,35 +43,7 @@ ALERT_RESOLUTION = "validée par le surveillant, une nouvelle question a été p
 MESSAGE_MAX_CHARS = 500
 
 
-class LoginThrottledError(TooManyRequestsError):
-    """Too many failed log-ins for a session or from an address; ``retry_after`` in seconds."""
-
-    def __init__(self, message: str, *, retry_after: int) -> None:
-        super().__init__(message, code="too_many_attempts")
-        self.retry_after = retry_after
-
-
 # --- log-in ------------------------------------------------------------------------------------
-
-
-def _check_rate_limit(db: Session, *, settings: Settings, target: str, address: str, now: dt.datetime) -> None:
-    window = dt.timedelta(seconds=settings.invigilator_login_window_seconds)
-    for column, value in ((AuditEntry.target, target), (AuditEntry.actor, f"address:{address}")):
-        count, oldest = db.execute(
-            select(func.count(), func.min(AuditEntry.at)).where(
-                AuditEntry.action == LOGIN_FAILED, AuditEntry.at >= now - window, column == value
-            )
-        ).one()
-        if count and count >= settings.invigilator_login_attempts:
-            retry_after = max(1, int((oldest + window - now).total_seconds()))
-            logger.warning(
-                "invigilator log-in refused: too many failures",
-                extra={"event": "invigilator_login_throttled", "target": target, "address": address},
-            )
-            raise LoginThrottledError(
-                f"Trop de tentatives de connexion échouées. Réessayez dans {-(-retry_after // 60)} minute(s).",
-                retry_after=retry_after,
-            )
 
 
 def _password_matches(password: str, stored: str) -> bool:
@@ -90,11 +63,18 @@ def log_in(
     :class:`ForbiddenError` (right password, session no longer ``created``).
     """
     target = f"session:{session_id}"
-    _check_rate_limit(db, settings=settings, target=target, address=address, now=now)
+    check_login_rate(
+        db,
+        action=LOGIN_FAILED,
+        target=target,
+        address=address,
+        now=now,
+        attempts=settings.invigilator_login_attempts,
+        window_seconds=settings.invigilator_login_window_seconds,
+    )
     session = db.get(ExamSession, session_id)
     if session is None or not _password_matches(password, session.invigilator_password_hash):
-        db.add(AuditEntry(at=now, actor=f"address:{address}", action=LOGIN_FAILED, target=target))
-        db.flush()
+        record_login_failure(db, action=LOGIN_FAILED, target=target, address=address, now=now)
         logger.warning("invigilator log-in failed", extra={"event": LOGIN_FAILED, "target": target, "address": address})
         raise AuthError("Numéro de session ou mot de passe surveillant incorrect.", code="invalid_credentials")
     if session.status != "created":

@@ -23,6 +23,7 @@ from server.issue_categories import DEPRECATED_CATEGORIES, DEPRECATED_SUBCATEGOR
 from server.models import AuditEntry, Candidate, Centre, Course, ExamSession, IssueReport, Organiser, Result
 from server.security import access_code, hash_password, invigilator_password, verify_password
 from server.services.scoring import score
+from server.services.throttle import check_login_rate, record_login_failure
 from server.services.versions import VersionCatalog
 
 logger = logging.getLogger(__name__)
@@ -45,6 +46,8 @@ ABORT_REASONS = {"candidate": "abandon du candidat", "technical": "problème tec
 #: Assessment states that finalisation ends (spec §9.3, plus the time limit state of the test API).
 ENDED_BY_FINALISATION = ("started", "endedByInvigilator", "endedDueToTimeLimit")
 
+#: Audit action of a failed organiser log-in (counted by the log-in throttle).
+ORGANISER_LOGIN_FAILED = "organiser_login_failed"
 #: A session start time, HH:MM.
 TIME_PATTERN = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 _CODE_ATTEMPTS = 200
@@ -117,22 +120,48 @@ def create_organiser(*, db: Session, centre_name: str, email: str, password: str
     return organiser
 
 
-def authenticate_organiser(*, db: Session, email: str, password: str) -> Organiser:
+def authenticate_organiser(
+    *,
+    db: Session,
+    email: str,
+    password: str,
+    address: str = "unknown",
+    now: dt.datetime,
+    attempts: int = 5,
+    window_seconds: int = 300,
+) -> Organiser:
     """The organiser with this e-mail and password.
+
+    Failures are counted in the audit log per e-mail and per client address; past ``attempts``
+    within ``window_seconds`` the attempt is refused before the password is even checked.
 
     Raises
     ------
+    LoginThrottledError
+        Too many recent failures for this e-mail or from this address (429).
     AuthError
         Unknown e-mail or wrong password (one message for both, logged as a security event).
     """
     email = email.strip().lower()
     known = not has_control_characters(email) and len(email) <= 254
+    # A control character (NUL...) can be stored neither in PostgreSQL text nor usefully in a log.
+    target = f"organiser:{email[:180]}" if known else "organiser:(invalid e-mail)"  # audit target: 200 chars
+    check_login_rate(
+        db,
+        action=ORGANISER_LOGIN_FAILED,
+        target=target,
+        address=address,
+        now=now,
+        attempts=attempts,
+        window_seconds=window_seconds,
+    )
     organiser = db.scalars(select(Organiser).where(func.lower(Organiser.email) == email)).first() if known else None
     if organiser is None or not verify_password(password, organiser.password_hash):
         logger.warning(
             "organiser log-in refused",
-            extra={"event": "organiser_login_failed", "organiser_id": organiser.id if organiser else None},
+            extra={"event": ORGANISER_LOGIN_FAILED, "organiser_id": organiser.id if organiser else None},
         )
+        record_login_failure(db, action=ORGANISER_LOGIN_FAILED, target=target, address=address, now=now)
         raise AuthError("adresse e-mail ou mot de passe incorrect", code="bad_credentials")
     logger.info("organiser logged in", extra={"event": "organiser_login", "organiser_id": organiser.id})
     return organiser

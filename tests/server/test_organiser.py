@@ -292,3 +292,28 @@ def test_the_home_page_links_both_portals_and_verification(client):
     for link in ('href="/organiser/login"', 'href="/invigilator/login"', 'href="/verify"'):
         assert link in response.text
     assert '<html lang="fr">' in response.text
+
+
+def _attempt(client, email: str, password: str):
+    return client.post("/organiser/login", data={"email": email, "password": password}, follow_redirects=False)
+
+
+def test_repeated_failed_log_ins_are_throttled_then_allowed_again(client, demo, clock):
+    email = demo["organiser_email"]
+    for _ in range(5):
+        assert _attempt(client, email, "mauvais").status_code == 401
+    throttled = _attempt(client, email, demo["organiser_password"])  # even the right password waits
+    assert throttled.status_code == 429
+    assert "Trop de tentatives" in throttled.text
+    clock.advance(seconds=301)
+    assert _attempt(client, email, demo["organiser_password"]).status_code == 303
+
+
+def test_failures_on_many_accounts_from_one_address_are_throttled(client, demo):
+    for i in range(5):
+        assert _attempt(client, f"inconnu{i}@exemple.fr", "x").status_code == 401
+    assert _attempt(client, demo["organiser_email"], demo["organiser_password"]).status_code == 429
+
+
+def test_a_failed_log_in_with_a_very_long_e_mail_is_recorded_without_error(client, demo):
+    assert _attempt(client, "a" * 240 + "@exemple.fr", "x").status_code == 401
