@@ -7,6 +7,7 @@
     ├── AuthError                    401 unauthorized
     ├── ForbiddenError               403 forbidden
     ├── ConflictError                409 conflict
+    ├── UnprocessableError           422 invalid_request
     ├── TooManyRequestsError         429 too_many_requests
     └── ConfigError                  500 (raised at start-up only, never for a request)
 
@@ -54,6 +55,13 @@ class ConflictError(ServerError):
 
     status = 409
     default_code = "conflict"
+
+
+class UnprocessableError(ServerError):
+    """Well-formed, but the content cannot be accepted (a form field, an answer, a key)."""
+
+    status = 422
+    default_code = "invalid_request"
 
 
 class TooManyRequestsError(ServerError):

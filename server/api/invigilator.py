@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from server import auth
 from server.auth import InvigilatedSessionId
 from server.deps import AppSettings, Catalog, Clock, DbSession, Templates
-from server.errors import AuthError, ForbiddenError, NotFoundError, ServerError
+from server.errors import AuthError, ForbiddenError, NotFoundError, ServerError, UnprocessableError
 from server.models import ExamSession
 from server.services import invigilation, invigilation_state
 from server.services.invigilation import IN_CHALLENGE_SUBCATEGORIES
@@ -152,10 +152,9 @@ class KioskMessageCreate(BaseModel):
 # --- helpers -----------------------------------------------------------------------------------
 
 
-class LoginFieldError(ServerError):
+class LoginFieldError(UnprocessableError):
     """A log-in form field is missing or malformed."""
 
-    status = 422
     default_code = "invalid_request"
 
 

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from engine.bank import Challenge
 from engine.validation import SKIP, ValidationError, evaluate
-from server.errors import ConflictError, NotFoundError, ServerError
+from server.errors import ConflictError, NotFoundError, UnprocessableError
 from server.models import Answer, AskedChallenge, Candidate, Course, KioskDevice, KioskEvent
 from server.schemas_candidate import AnswerCreate, FocusOutCreate
 from server.services.courses import (
@@ -37,10 +37,9 @@ logger = logging.getLogger(__name__)
 TIMER_GRACE_SECONDS = 5
 
 
-class UnprocessableAnswerError(ServerError):
+class UnprocessableAnswerError(UnprocessableError):
     """The answer is well-formed JSON but cannot be an answer to this challenge (422)."""
 
-    status = 422
     default_code = "invalid_answer"
 
 

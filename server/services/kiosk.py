@@ -28,7 +28,14 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from server.config import Settings
-from server.errors import AuthError, ConflictError, ForbiddenError, NotFoundError, ServerError, TooManyRequestsError
+from server.errors import (
+    AuthError,
+    ConflictError,
+    ForbiddenError,
+    NotFoundError,
+    TooManyRequestsError,
+    UnprocessableError,
+)
 from server.models import Candidate, KioskDevice, KioskEvent, KioskInstruction
 from server.schemas_candidate import DeviceCreate, HeartbeatCreate, KioskEventIn, SignedRequest, UnlockCreate
 from server.security import unlock_code
@@ -47,10 +54,9 @@ UNLOCK_REFUSED = "unlock_refused"
 FOCUS_LOST = "focus_lost"
 
 
-class InvalidPublicKeyError(ServerError):
+class InvalidPublicKeyError(UnprocessableError):
     """The enrolled key is not a raw 32-byte Ed25519 public key in base64."""
 
-    status = 422
     default_code = "invalid_public_key"
 
 

@@ -18,7 +18,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from server.errors import AuthError, ConflictError, NotFoundError, ServerError
+from server.errors import AuthError, ConflictError, NotFoundError, UnprocessableError
 from server.issue_categories import DEPRECATED_CATEGORIES, DEPRECATED_SUBCATEGORIES, ISSUE_CATEGORIES
 from server.models import AuditEntry, Candidate, Centre, Course, ExamSession, IssueReport, Organiser, Result
 from server.security import access_code, hash_password, invigilator_password, verify_password
@@ -53,11 +53,8 @@ TIME_PATTERN = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 _CODE_ATTEMPTS = 200
 
 
-class InvalidRequestError(ServerError):
+class InvalidRequestError(UnprocessableError):
     """A form or a request with several problems, each one named in ``problems``."""
-
-    status = 422
-    default_code = "invalid_request"
 
     def __init__(self, problems: Sequence[str], *, code: str | None = None) -> None:
         self.problems = list(problems)
