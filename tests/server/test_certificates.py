@@ -10,14 +10,12 @@ import subprocess
 import uuid
 
 import pytest
-import yaml
 
-from engine.bank import Challenge
 from engine.config import COMPETENCE_CODES
 from engine.scoring import MESHES
-from engine.validation import template_fields
 from server.models import Candidate, ExamSession
 from server.services.versions import version_for
+from tests.server.test_course_flow import correct_value
 from tests.server.test_finalisation import candidate_ids, courses_by_candidate, finalise, play_course
 from tests.server.test_organiser import database, login, page_text
 
@@ -244,19 +242,6 @@ def test_the_verification_endpoint_is_published_in_openapi(client):
 
 
 # --- the whole path, through every API ------------------------------------------------------------
-
-
-def correct_value(challenge: Challenge):
-    """A value the engine validates as ``ok`` (tests may read solutions; the API never sends them)."""
-    if challenge.type in ("QCU", "QCM"):
-        return challenge.solution
-    if challenge.type == "QROC":
-        return next(line.strip() for line in challenge.solution.splitlines() if line.strip())
-    solution = yaml.safe_load(challenge.solution)
-    first = [str(v[0] if isinstance(v, list) else v) for v in solution.values()]
-    if challenge.type == "QROCM-ind":
-        return dict(zip(solution, first, strict=True))
-    return {field.key: value for field, value in zip(template_fields(challenge.proposals), first, strict=False)}
 
 
 def test_a_course_taken_on_the_kiosk_api_ends_in_a_verifiable_certificate(client, app, demo):
