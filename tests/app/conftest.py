@@ -1,0 +1,21 @@
+"""Qt set-up for the kiosk tests (kiosk.md B7): offscreen, sandbox off as root, the scheme registered early.
+
+Every Qt test here runs offscreen in this process; the tests that need a real X server (focus loss
+through xdotool) start their own Xvfb + openbox and run the kiosk as a subprocess.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+
+os.environ["QT_QPA_PLATFORM"] = "offscreen"  # always explicit (trap T18)
+if os.geteuid() == 0:
+    os.environ.setdefault("QTWEBENGINE_DISABLE_SANDBOX", "1")  # trap T1, tests only
+os.environ.setdefault("XDG_CACHE_HOME", tempfile.mkdtemp(prefix="cadenas-qt-cache-"))  # trap T11
+
+import PySide6.QtWebEngineWidgets  # noqa: F401  (must load before pytest-qt creates the QApplication)
+
+from app.web.scheme import register_kiosk_scheme
+
+register_kiosk_scheme()
