@@ -71,6 +71,8 @@ class SessionController:
         Seconds of each long-poll (authorisation, alert decision).
     retry_interval
         Seconds between two resends of an unconfirmed answer on :meth:`tick`.
+    on_session
+        Called with the session of each successful sign-in (its URL rules, date, room).
     """
 
     def __init__(
@@ -86,11 +88,13 @@ class SessionController:
         preflight: Callable[[], PreflightReport],
         poll_wait: float = 25.0,
         retry_interval: float = 5.0,
+        on_session: Callable[[dict[str, Any]], None] | None = None,
     ) -> None:
         self.view, self.client, self.syncer, self.journal = view, client, syncer, journal
         self.clock, self.runner = clock, runner
         self.install_id, self.preflight = install_id, preflight
         self.poll_wait, self.retry_interval = poll_wait, retry_interval
+        self.on_session = on_session
         self.state = State.PREFLIGHT
         self.locked = False
         self.offline = False
@@ -182,6 +186,8 @@ class SessionController:
     def _joined(self, reply: dict[str, Any]) -> None:
         self.course = CourseKey(reply["session"]["id"], reply["candidate"]["id"])
         self.offline = False
+        if self.on_session is not None:
+            self.on_session(reply["session"])
         course = reply.get("course") or {}
         if course.get("finished"):
             self.state = State.SIGN_IN
@@ -480,10 +486,30 @@ class SessionController:
 
     def _unlock(self, _payload: dict[str, Any]) -> None:
         """Unlock (remote, K45): answering works again."""
+        self.unlock("remote")
+
+    def unlock(self, how: str) -> None:
+        """Unlock the kiosk (``how``: ``remote``, ``online``, ``offline``, ``local_code``)."""
+        if not self.locked:
+            return
         self.locked = False
         self.lock_reasons.clear()
-        logger.warning("kiosk unlocked", extra={"event": "kiosk_unlocked", "how": "remote"})
+        logger.warning("kiosk unlocked", extra={"event": "kiosk_unlocked", "how": how})
         self.view.hide_lock()
+
+    def retry(self) -> None:
+        """The kiosk-owned retry button (K22): pre-flight again, or ask the server again after a problem."""
+        if self._busy:
+            return
+        if self.state is State.PREFLIGHT:
+            self.start()
+        elif self.state is State.TECHNICAL_PROBLEM:
+            if self.course is None:
+                self.start()
+            else:
+                self._fetch_question()
+        elif self._retry is not None:
+            self._redo()
 
     def tick(self) -> None:
         """Called every second: time left, resend of an unconfirmed answer, polls while waiting."""

@@ -20,17 +20,18 @@ def emit(text: str) -> None:
     sys.stdout.write(text if text.endswith("\n") else text + "\n")
 
 
-def _add_simulate(sub: argparse._SubParsersAction) -> None:
-    from cadenas.resources import DEFAULT_BANK
-    from cadenas.simulate import add_arguments, run
+def _add_demo(sub: argparse._SubParsersAction) -> None:
+    from cadenas.demo import add_arguments
 
-    for name, help_text, bank in (
-        ("simulate", "simulate adaptive tests on a synthetic bank and report accuracy and exposure", None),
-        ("demo", "run the main job (for now: the simulation report on the shipped bank)", DEFAULT_BANK),
-    ):
-        parser = sub.add_parser(name, help=help_text, description=help_text)
-        add_arguments(parser)
-        parser.set_defaults(handler=run, bank=bank)
+    text = "the main job: the server, a demo session and the kiosk window (--auto: a scripted candidate)"
+    add_arguments(sub.add_parser("demo", help=text, description=text))
+
+
+def _add_simulate(sub: argparse._SubParsersAction) -> None:
+    from cadenas.simulate import add_arguments
+
+    text = "simulate adaptive tests on a synthetic bank (or --bank DIR) and report accuracy and exposure"
+    add_arguments(sub.add_parser("simulate", help=text, description=text))
 
 
 def _add_bank(sub: argparse._SubParsersAction) -> None:
@@ -53,12 +54,21 @@ def _add_server(sub: argparse._SubParsersAction) -> None:
     add_arguments(sub.add_parser("server", help=text, description=text))
 
 
+def _add_kiosk(sub: argparse._SubParsersAction) -> None:
+    from cadenas.kiosk_cmd import add_arguments
+
+    text = "run the candidate kiosk (Qt): --server-url URL [--data-dir DIR] [--language fr|en] ..."
+    add_arguments(sub.add_parser("kiosk", help=text, description=text))
+
+
 #: Subcommand registrars, in the order shown by ``--help``.
 COMMANDS: tuple[Callable[[argparse._SubParsersAction], None], ...] = (
+    _add_demo,
     _add_simulate,
     _add_bank,
     _add_calibrate,
     _add_server,
+    _add_kiosk,
 )
 
 

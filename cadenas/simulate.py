@@ -34,7 +34,7 @@ def _positive_int(text: str) -> int:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """Options of ``cadenas simulate`` (and of ``cadenas demo`` for now)."""
+    """Options of ``cadenas simulate``."""
     parser.add_argument("--examinees", type=_positive_int, default=5000, help="simulated candidates (5000)")
     parser.add_argument("--bank-size", type=_positive_int, default=512, help="synthetic bank size (512)")
     parser.add_argument(
@@ -51,6 +51,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--output", type=Path, default=Path("simulation-report.json"), help="JSON report file (simulation-report.json)"
     )
+    parser.set_defaults(handler=run)
 
 
 class _ProgressBar:

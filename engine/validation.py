@@ -329,3 +329,24 @@ def evaluate(challenge, value: str, *, timed_out: bool = False, focused_out: boo
     if result.status == "ok" and challenge.focused and focused_out:
         return Evaluation("focusedOut", result.details)
     return result
+
+
+def correct_answer(challenge) -> str | dict[str, str]:
+    """A value :func:`evaluate` accepts as ``ok`` for ``challenge`` (its first solution variant).
+
+    What a perfect candidate would send: the option number(s) of a QCU/QCM, the first accepted text
+    of a QROC, the first accepted text of each field of a QROCM. Used by the demo's scripted
+    candidate and by tests.
+    """
+    if challenge.type in ("QCU", "QCM"):
+        return challenge.solution
+    if challenge.type == "QROC":
+        return solution_lines(challenge.solution)[0]
+    solution = yaml.safe_load(challenge.solution)
+    if challenge.type == "QROCM-ind":
+        return {key: str(variants[0] if isinstance(variants, list) else variants) for key, variants in solution.items()}
+    groups = list(solution.values())
+    return {
+        field.key: str(group[0] if isinstance(group, list) else group)
+        for field, group in zip(template_fields(challenge.proposals), groups, strict=False)
+    }

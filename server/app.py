@@ -105,8 +105,9 @@ def create_app(settings: Settings | None = None, *, clock: Callable[[], dt.datet
 
     @app.get(f"{API_PREFIX}/health", tags=["health"])
     def read_health() -> dict:
-        """Liveness and readiness of the server."""
-        return {"status": "ok" if app.state.ready else "starting"}
+        """Liveness and readiness of the server, and its clock (UTC) for the kiosk's skew check (kiosk.md K60)."""
+        now = app.state.clock().replace(tzinfo=None)
+        return {"status": "ok" if app.state.ready else "starting", "time": now.isoformat() + "Z"}
 
     install_error_handlers(app)
     _include_routers(app)

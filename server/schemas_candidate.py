@@ -350,10 +350,15 @@ class InstructionPublic(BaseModel):
 
 
 class HeartbeatPublic(BaseModel):
-    """The nonce for the next signed request and the instructions not yet acknowledged."""
+    """The nonce for the next signed request, the instructions not yet acknowledged, the offline unlock secret.
+
+    ``unlock_secret`` (K44) is the hex per-(session, kiosk) secret the one-time unlock codes derive
+    from, while a candidate is signed in on the kiosk (else null); only this signed reply carries it.
+    """
 
     nonce: str
     instructions: list[InstructionPublic]
+    unlock_secret: str | None = None
 
 
 class UnlockCreate(SignedRequest):

@@ -79,12 +79,29 @@ def course_seed() -> int:
     return secrets.randbits(63)
 
 
+#: Domain label of :func:`kiosk_unlock_secret`, so its HMAC can never collide with another use of the key.
+KIOSK_UNLOCK_LABEL = "cadenas kiosk unlock secret v1"
+
+
+def kiosk_unlock_secret(secret_key: str, session_id: int, install_id: str) -> str:
+    """The per-(session, kiosk) secret from which the one-time unlock codes derive (kiosk.md K44): 64 hex chars.
+
+    ``HMAC-SHA256(secret_key, "cadenas kiosk unlock secret v1:<session_id>:<install_id>")``. The
+    server hands it to the enrolled kiosk in its signed-heartbeat reply, so a kiosk cut from the
+    network can still check a code. It opens only that kiosk's locks in that session.
+    """
+    message = f"{KIOSK_UNLOCK_LABEL}:{int(session_id)}:{install_id}".encode()
+    return hmac.new(secret_key.encode(), message, hashlib.sha256).hexdigest()
+
+
 def unlock_code(secret: str, session_id: int, install_id: str, lock_counter: int) -> str:
     """The one-time local unlock code for one lock of one kiosk (kiosk.md K44): 6 digits.
 
-    Bound to the session, the kiosk's install id and its lock counter, so a code unlocks one lock
-    once; the kiosk sends it back to the server, which recomputes and compares it.
+    ``HMAC-SHA256(key=bytes.fromhex(kiosk_unlock_secret(...)), msg=str(lock_counter))``, its first
+    8 bytes read big-endian, modulo 1,000,000, zero-padded. Bound to the session, the kiosk's
+    install id and its lock counter, so a code unlocks one lock once; the kiosk checks it with the
+    server, or offline with the derived secret (``app/unlock.py`` repeats this derivation).
     """
-    message = f"{session_id}:{install_id}:{lock_counter}".encode()
-    digest = hmac.new(secret.encode(), message, hashlib.sha256).digest()
+    key = bytes.fromhex(kiosk_unlock_secret(secret, session_id, install_id))
+    digest = hmac.new(key, str(int(lock_counter)).encode(), hashlib.sha256).digest()
     return f"{int.from_bytes(digest[:8], 'big') % 1_000_000:06d}"

@@ -139,8 +139,9 @@ class KioskApiClient:
         headers: dict[str, str] | None = None,
         retry: bool = True,
         extra_read: float = 0.0,
+        raw: bool = False,
     ) -> Any:
-        """Send one request (retrying transient failures when ``retry``) and return its JSON body.
+        """Send one request (retrying transient failures when ``retry``) and return its JSON body (bytes if ``raw``).
 
         Raises
         ------
@@ -154,7 +155,7 @@ class KioskApiClient:
         attempts = self.config.retry.max_attempts if retry else 1
         for attempt in range(1, attempts + 1):
             try:
-                return self._send_once(method, url, json, content, params, all_headers, extra_read)
+                return self._send_once(method, url, json, content, params, all_headers, extra_read, raw)
             except SyncError as exc:
                 if not exc.kind.retryable or attempt == attempts:
                     raise
@@ -175,6 +176,7 @@ class KioskApiClient:
         params: dict[str, Any] | None,
         headers: dict[str, str],
         extra_read: float,
+        raw: bool = False,
     ) -> Any:
         try:
             response = self._http.request(
@@ -192,6 +194,8 @@ class KioskApiClient:
             raise SyncError(SyncErrorKind.NETWORK, f"cannot reach the server: {exc}") from exc
         if response.status_code >= 400:
             raise _error_from_response(response)
+        if raw:
+            return response.content
         if response.status_code == 204 or not response.content:
             return None
         try:
@@ -200,6 +204,10 @@ class KioskApiClient:
             raise SyncError(
                 SyncErrorKind.SERVER, "the server's reply is not JSON", status=response.status_code
             ) from exc
+
+    def health(self) -> dict[str, Any]:
+        """The server's health and clock (pre-flight, K60); one attempt, no token needed."""
+        return self.request("GET", f"{API}/health", retry=False)
 
     # --- candidate API -----------------------------------------------------------------------
 
@@ -261,6 +269,16 @@ class KioskApiClient:
     def wait_for_alert_decision(self, wait: float = 25) -> dict[str, Any]:
         """Long-poll for the invigilator's decision on the latest report."""
         return self.request("GET", f"{API}/candidate/live-alerts/current", params={"wait": wait}, extra_read=wait)
+
+    def download(self, path: str) -> bytes:
+        """The raw body of ``GET path`` (an attachment of the pending question), with the candidate token.
+
+        Raises
+        ------
+        SyncError
+            As :meth:`request`.
+        """
+        return self.request("GET", path, raw=True)
 
     def course_state(self) -> dict[str, Any]:
         """The course's state for the end screen."""

@@ -47,7 +47,8 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def _write_atomic(path: Path, data: bytes, mode: int = 0o600) -> None:
+def write_atomic(path: Path, data: bytes, mode: int = 0o600) -> None:
+    """Write ``data`` to ``path`` whole or not at all: temp file, fsync, rename, fsync of the folder."""
     tmp = path.with_name(path.name + ".tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
     try:
@@ -97,7 +98,7 @@ class Device:
         if path.exists():
             return path.read_text(encoding="ascii").strip()
         install_id = f"kiosk-{uuid.uuid4().hex}"
-        _write_atomic(path, install_id.encode("ascii"), mode=0o644)
+        write_atomic(path, install_id.encode("ascii"), mode=0o644)
         logger.info("install id created", extra={"event": "install_id_created", "install_id": install_id})
         return install_id
 
@@ -171,7 +172,7 @@ class Device:
     def _save_state(self) -> None:
         data = json.dumps({"counter": self._counter, "nonce": self._nonce}).encode()
         try:
-            _write_atomic(self.data_dir / STATE_FILE, data)
+            write_atomic(self.data_dir / STATE_FILE, data)
         except OSError as exc:
             raise SyncError(SyncErrorKind.DEVICE, f"cannot save the device state: {exc}") from exc
 

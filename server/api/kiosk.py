@@ -51,6 +51,7 @@ def send_heartbeat(
     body: RawBody,
     db: DbSession,
     catalog: Catalog,
+    settings: AppSettings,
     clock: Clock,
     signature: Signature = None,
 ) -> HeartbeatPublic:
@@ -58,9 +59,12 @@ def send_heartbeat(
     device, due = kiosk.record_heartbeat(
         db=db, catalog=catalog, heartbeat_in=heartbeat_in, body=body, signature=signature, now=clock()
     )
+    unlock_secret = kiosk.unlock_secret_for(db=db, settings=settings, device=device)
     commit_now(db)
     return HeartbeatPublic(
-        nonce=device.nonce, instructions=[InstructionPublic(id=i.id, kind=i.kind, payload=i.payload) for i in due]
+        nonce=device.nonce,
+        instructions=[InstructionPublic(id=i.id, kind=i.kind, payload=i.payload) for i in due],
+        unlock_secret=unlock_secret,
     )
 
 

@@ -8,8 +8,10 @@ refusal must not leave the kiosk with a nonce it never received). A kiosk that l
 (reply lost on the network) enrols again with the same key and gets the current nonce and counter.
 
 Unlock codes are one-time (K44): the code of one lock (session, install id, lock counter) is
-accepted once. After 5 wrong codes the kiosk waits 30 s, doubling up to 10 min (K46); every
-failure is a kiosk event, so the limit holds across server workers.
+accepted once. While a candidate is signed in on a kiosk, its signed-heartbeat reply carries the
+per-(session, kiosk) secret the codes derive from, so the kiosk can check a code offline. After
+5 wrong codes the kiosk waits 30 s, doubling up to 10 min (K46); every failure is a kiosk event,
+so the limit holds across server workers.
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ from server.errors import (
 )
 from server.models import Candidate, KioskDevice, KioskEvent, KioskInstruction
 from server.schemas_candidate import DeviceCreate, HeartbeatCreate, KioskEventIn, SignedRequest, UnlockCreate
-from server.security import unlock_code
+from server.security import kiosk_unlock_secret, unlock_code
 from server.services.courses import STARTED, load_course, version_of
 from server.services.scoring import course_history
 from server.services.versions import VersionCatalog
@@ -270,6 +272,24 @@ def record_heartbeat(
     return device, list(due)
 
 
+def _session_id_of(db: Session, device: KioskDevice) -> int | None:
+    """The session of the candidate signed in on the kiosk, or None when nobody is."""
+    if device.candidate_id is None:
+        return None
+    return db.get(Candidate, device.candidate_id).session_id
+
+
+def unlock_secret_for(*, db: Session, settings: Settings, device: KioskDevice) -> str | None:
+    """The offline unlock secret of the kiosk's current session (K44), or None when nobody is signed in.
+
+    Only for the signed-heartbeat reply: the signature proves the caller holds the device key.
+    """
+    session_id = _session_id_of(db, device)
+    if session_id is None:
+        return None
+    return kiosk_unlock_secret(settings.secret_key, session_id, device.install_id)
+
+
 def unlock_wait_seconds(*, db: Session, device: KioskDevice, now: dt.datetime) -> int:
     """Seconds the kiosk must still wait before trying another code (0 when it may try now, K46)."""
     last_success = db.scalar(
@@ -324,12 +344,12 @@ def unlock_kiosk(
         ``wrong_unlock_code``.
     """
     device = authenticate(db=db, request_in=unlock_in, body=body, signature=signature, rotate_nonce=False, now=now)
-    if device.candidate_id is None:
+    session_id = _session_id_of(db, device)
+    if session_id is None:
         raise ConflictError("nobody has signed in on this kiosk: no unlock code applies", code="no_candidate")
     wait = unlock_wait_seconds(db=db, device=device, now=now)
     if wait:
         raise TooManyRequestsError(f"too many wrong codes: try again in {wait} s", code="too_many_attempts")
-    session_id = db.get(Candidate, device.candidate_id).session_id
     expected = unlock_code(settings.secret_key, session_id, device.install_id, unlock_in.lock_counter)
     if not hmac.compare_digest(unlock_in.code.strip().encode(), expected.encode()):
         db.add(

@@ -75,9 +75,10 @@ def test_unwritable_output_is_reported(tmp_path, caplog):
     assert "cannot write the report" in caplog.text
 
 
-def test_the_installed_command_runs_the_demo(tmp_path):
+def test_the_installed_command_simulates_on_the_shipped_bank(tmp_path):
+    command = ["simulate", "--bank", "resources/bank", "--examinees", "50", "--json", "--output", str(tmp_path / "r.json")]
     done = subprocess.run(
-        [sys.executable, "-m", "cadenas", "demo", "--examinees", "50", "--json", "--output", str(tmp_path / "r.json")],
+        [sys.executable, "-m", "cadenas", *command],
         capture_output=True,
         text=True,
         check=False,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -158,3 +159,16 @@ def test_levenshtein_is_a_symmetric_distance(a, b):
     assert d == levenshtein(b, a)
     assert (d == 0) == (a == b)
     assert abs(len(a) - len(b)) <= d <= max(len(a), len(b))
+
+
+def test_correct_answer_is_accepted_for_every_challenge_of_the_shipped_bank():
+    from cadenas.resources import load_shipped_bank
+    from engine.validation import correct_answer, evaluate
+
+    bank = load_shipped_bank()
+    challenges = list(bank.challenges)
+    assert len(challenges) >= 200
+    for challenge in challenges:
+        value = correct_answer(challenge)
+        text = value if isinstance(value, str) else yaml.safe_dump(value, allow_unicode=True, sort_keys=False)
+        assert evaluate(challenge, text).status == "ok", challenge.id

@@ -9,10 +9,10 @@ from server.config import DEFAULT_SECRET, Settings
 from server.errors import ConfigError
 
 
-def test_health_answers_once_ready(client):
+def test_health_answers_once_ready_with_the_server_clock(client, clock):
     response = client.get("/api/v1/health")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok"}
+    assert response.json() == {"status": "ok", "time": clock().replace(tzinfo=None).isoformat() + "Z"}
 
 
 def test_unknown_routes_use_the_error_shape(client):

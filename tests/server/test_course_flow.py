@@ -11,11 +11,10 @@ import json
 import uuid
 
 import pytest
-import yaml
 from sqlalchemy import func, select
 
 from engine.bank import Challenge
-from engine.validation import SKIP, solution_lines, template_fields
+from engine.validation import SKIP, correct_answer, solution_lines, template_fields
 from server.models import Answer, AskedChallenge, Candidate, CertificationVersion, Course, LiveAlert, Result
 from server.seed import seed_demo
 from server.services.versions import VersionCatalog
@@ -48,18 +47,7 @@ def challenge_of(app, challenge_id: str) -> Challenge:
 
 def correct_value(challenge: Challenge):
     """A value the engine validates as ``ok`` for ``challenge``."""
-    if challenge.type in ("QCU", "QCM"):
-        return challenge.solution
-    if challenge.type == "QROC":
-        return solution_lines(challenge.solution)[0]
-    solution = yaml.safe_load(challenge.solution)
-    if challenge.type == "QROCM-ind":
-        return {key: str(variants[0] if isinstance(variants, list) else variants) for key, variants in solution.items()}
-    groups = list(solution.values())
-    return {
-        field.key: str(group[0] if isinstance(group, list) else group)
-        for field, group in zip(template_fields(challenge.proposals), groups, strict=False)
-    }
+    return correct_answer(challenge)
 
 
 def wrong_value(challenge: Challenge):

@@ -1,0 +1,528 @@
+"""The kiosk's composition root (issue 6 §1): every object built from the configuration, wired by hand.
+
+``python -m app [options]`` runs the UI process; ``cadenas kiosk`` is the launcher that scrubs the
+environment first (:mod:`app.launcher`, kiosk.md K23). The configuration comes from the machine
+policy then the command line (:mod:`app.config`); an invalid value shows a pre-flight error window
+naming the setting and exits with :data:`EXIT_CONFIG`, never a traceback.
+
+UI-process options (not settings; the launcher passes them):
+
+``--platform NAME``   the Qt platform plugin (``xcb``, ``offscreen``), since ``QT_*`` variables are scrubbed;
+``--windowed``        a normal window instead of full screen (development, demo on a desktop);
+``--no-sandbox``      QtWebEngine as root (development and CI on Linux only; refused in exam strictness, K26);
+``--autopilot FILE``  play a scripted candidate (``cadenas demo --auto`` and the crash tests; relaxed only).
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import datetime as dt
+import json
+import logging
+import os
+import queue
+import shutil
+import sys
+import threading
+from collections.abc import Sequence
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+import PySide6.QtWebEngineWidgets  # noqa: F401  (loaded before any QApplication exists)
+from PySide6 import __version__ as pyside_version
+from PySide6.QtCore import Qt, QTimer, QUrl
+from PySide6.QtGui import QDesktopServices, QGuiApplication
+from PySide6.QtWebEngineCore import qWebEngineChromiumVersion
+from PySide6.QtWidgets import QApplication, QLabel, QPushButton, QVBoxLayout, QWidget
+
+from app.config import KioskConfig, KioskConfigError, chromium_flags, forbidden_variables, load_config
+from app.controller import SessionController
+from app.controller_model import PreflightReport
+from app.heartbeat import Heartbeat
+from app.platform import platform_mechanisms
+from app.policy_sources import default_policy_source
+from app.resources import WEB, resources_root
+from app.sync.client import KioskApiClient, SyncConfig, Syncer
+from app.sync.device import Device, write_atomic
+from app.sync.errors import SyncError
+from app.sync.journal import CourseKey, Journal, utcnow
+from app.tasks import QtTaskRunner
+from app.ui.focus import FocusEvent, FocusWatcher
+from app.ui.lock import LockScreens
+from app.ui.window import KioskWindow
+from app.unlock import UnlockGate, UnlockResult, UnlockSecretStore, online_verifier
+from app.web.bridge import Bridge, BridgeError, field
+from app.web.scheme import register_kiosk_scheme
+from app.web.view import ProfileOptions, RuleInterceptor, make_profile
+from lockdown.policy import ALLOW, BLOCK, UrlPolicy, UrlRule
+
+register_kiosk_scheme()  # at import time, before any QApplication (trap T16)
+
+logger = logging.getLogger(__name__)
+
+#: Exit status of the UI when the configuration is invalid (the launcher does not restart it).
+EXIT_CONFIG = 3
+#: Exit status after the invigilator's ``quit`` or the end of the test (not restarted either).
+EXIT_DONE = 0
+#: Clock skew over which the pre-flight warns (K60).
+MAX_SKEW = dt.timedelta(minutes=2)
+#: The lock counter of the last lock, kept across restarts (the portal's one-time code is bound to it).
+LOCK_COUNTER_FILE = "lock_counter"
+#: Free disk space under which the journal cannot be trusted (K60).
+MIN_FREE_BYTES = 50 * 1024 * 1024
+
+
+@dataclasses.dataclass(frozen=True)
+class UiOptions:
+    """The UI-process options (see the module docstring)."""
+
+    platform: str | None = None
+    windowed: bool = False
+    no_sandbox: bool = False
+    autopilot: Path | None = None
+
+
+def split_ui_options(argv: Sequence[str]) -> tuple[UiOptions, list[str]]:
+    """The UI options of ``argv`` and the remaining arguments (settings, for :func:`app.config.load_config`)."""
+    parser = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
+    parser.add_argument("--platform")
+    parser.add_argument("--windowed", action="store_true")
+    parser.add_argument("--no-sandbox", action="store_true")
+    parser.add_argument("--autopilot", type=Path)
+    known, rest = parser.parse_known_args(list(argv))
+    return UiOptions(known.platform, known.windowed, known.no_sandbox, known.autopilot), rest
+
+
+def session_policy(config: KioskConfig, session: dict[str, Any] | None) -> UrlPolicy:
+    """The URL policy: the session's rules (server) merged with the machine's (K11, A4 "Rule sources").
+
+    Before sign-in there is no session: only the machine rules apply, and the default blocks.
+    """
+    rules = (session or {}).get("url_rules") or {}
+    server_rules = [UrlRule.from_mapping(rule) for rule in rules.get("rules", [])]
+    permits = bool(rules.get("allow_local_additions")) and config.allow_local_additions
+    default = rules.get("default", BLOCK)
+    return UrlPolicy.merge(
+        server_rules,
+        config.url_rules,
+        allow_local_additions=permits,
+        default=default if default in (ALLOW, BLOCK) else BLOCK,
+    )
+
+
+def search_engines() -> list[dict[str, Any]]:
+    """The K17 search engine descriptions (``resources/search-engines.json``)."""
+    data = json.loads((resources_root() / "search-engines.json").read_text(encoding="utf-8"))
+    return data["engines"]
+
+
+def kiosk_version() -> str:
+    """The installed kiosk's version."""
+    try:
+        return version("cadenas")
+    except PackageNotFoundError:
+        return "dev"
+
+
+class Kiosk:
+    """Everything the UI process runs, built from ``config`` once the ``QApplication`` exists."""
+
+    def __init__(self, config: KioskConfig, options: UiOptions, *, environ: dict[str, str] | None = None) -> None:
+
+
+        self.config, self.options = config, options
+        self.environ = dict(os.environ if environ is None else environ)
+        self.signing_lock = threading.Lock()
+        self.device = Device(config.data_dir)
+        self.journal = Journal(config.data_dir, marker_key=self.device.marker_key())
+        # Idle connections are dropped before the server's keep-alive timeout (uvicorn: 5 s), so a signed
+        # heartbeat is never sent on a connection the server is closing (its reply would be lost).
+        self.http = httpx.Client(limits=httpx.Limits(keepalive_expiry=2.0))
+        self.client = KioskApiClient(SyncConfig(base_url=config.server_url), self.http)
+        self.syncer = Syncer(self.journal, self.client)
+        self.runner = QtTaskRunner()
+        self.mechanisms = platform_mechanisms()
+        self.session: dict[str, Any] | None = None
+        self.language = config.language
+
+        self.verdicts: queue.SimpleQueue = queue.SimpleQueue()
+        self.interceptor = RuleInterceptor(session_policy(config, None), self.verdicts)
+        self.profile = make_profile(
+            ProfileOptions(spellcheck=config.spellcheck, clipboard=config.clipboard, language=config.language),
+            web_root=WEB,
+            interceptor=self.interceptor,
+        )
+        self.bridge = Bridge()
+        self.lock_screens = LockScreens(language=config.language)
+        self.window = KioskWindow(
+            self.profile,
+            self.interceptor,
+            self.bridge,
+            self,  # the LockPresenter: counts the lock, then shows the lock screens
+            web_root=WEB,
+            language=config.language,
+            engines=search_engines(),
+        )
+        self.controller = SessionController(
+            self.window,
+            self.client,
+            self.syncer,
+            self.journal,
+            utcnow,
+            self.runner,
+            install_id=self.device.install_id,
+            preflight=self.preflight,
+            on_session=self._session_joined,
+        )
+        self.unlock_gate = UnlockGate(
+            secret_store=UnlockSecretStore(config.data_dir, self.device.install_id),
+            verify_online=online_verifier(self.client, self.device, self.signing_lock),
+            lock_counter=self._saved_lock_counter(),
+        )
+        self.lock_screens.code_entered.connect(self._unlock_code_entered)
+        self.lock_screens.raise_hand.connect(self._raise_hand)
+        self.heartbeat = Heartbeat(
+            self.syncer,
+            self.device,
+            self.runner,
+            state=self._heartbeat_state,
+            on_instruction=self.controller.instruction_received,
+            signing_lock=self.signing_lock,
+            on_reply=self.unlock_gate.on_heartbeat_reply,
+        )
+        self.focus = FocusWatcher(self.window, self._focus_changed)
+        self.bridge.handlers.update(self._bridge_handlers())
+        self.window.quit_requested.connect(QGuiApplication.instance().quit)
+        self.mechanisms.displays.subscribe(self._displays_changed)
+        self._allowed_displays = int(config.passthrough.get("AllowedDisplays", 1) or 1)
+
+        self.timers = []
+        for seconds, slot in (
+            (1.0, self.controller.tick),
+            (float(config.heartbeat_seconds), self.heartbeat.beat),
+            (0.25, self._drain_verdicts),
+        ):
+            timer = QTimer(self.window)
+            timer.setInterval(int(seconds * 1000))
+            timer.timeout.connect(slot)
+            self.timers.append(timer)
+        self.autopilot = None
+        if options.autopilot is not None:
+            from app.autopilot import Autopilot
+
+            self.autopilot = Autopilot(self, options.autopilot)
+
+    # --- start and stop ----------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Show the window, load the page, start the flow and the timers."""
+        if self.options.windowed:
+            self.window.resize(1280, 900)
+            self.window.show()
+        else:
+
+            self.window.setWindowFlag(Qt.WindowType.FramelessWindowHint, True)
+            self.window.showFullScreen()
+        self.window.load()
+        self.controller.start()
+        for timer in self.timers:
+            timer.start()
+        self.heartbeat.beat()
+
+    def close(self) -> None:
+        """Stop the timers and release files and sockets (the journal is already on disk)."""
+        for timer in self.timers:
+            timer.stop()
+        self.runner.close()
+        self.http.close()
+        self.journal.close()
+
+    # --- pre-flight (runs on a worker thread: no Qt calls) -----------------------------------
+
+    def preflight(self) -> PreflightReport:
+        """Server reachable and its clock, environment, journal disk space, screens (K60)."""
+        problems: list[str] = []
+        versions = {"kiosk": kiosk_version(), "qt": self._qt_versions()}
+        forbidden = forbidden_variables(self.environ)
+        if forbidden:
+            problems.append("Variables d'environnement interdites : " + ", ".join(forbidden))
+        try:
+            health = self.client.health()
+            server_time = dt.datetime.fromisoformat(health["time"].rstrip("Z"))
+            skew = abs(server_time - utcnow())
+            if skew > MAX_SKEW:
+                logger.warning("clock skew", extra={"event": "clock_skew", "seconds": skew.total_seconds()})
+        except SyncError as exc:
+            problems.append(f"Le serveur est injoignable ({exc.kind.value}). Vérifiez la connexion puis réessayez.")
+        except (KeyError, ValueError, TypeError) as exc:
+            problems.append(f"Réponse inattendue du serveur : {exc}")
+
+        free = shutil.disk_usage(self.config.data_dir).free
+        if free < MIN_FREE_BYTES:
+            problems.append(f"Espace disque insuffisant pour le journal des réponses ({free // 2**20} Mo libres).")
+        screens = len(self.mechanisms.displays.active_displays())
+        if screens > self._allowed_displays:
+            problems.append(f"{screens} écrans sont branchés : un seul est autorisé pendant le test.")
+        return PreflightReport(ok=not problems, problems=tuple(problems), versions=versions)
+
+    @staticmethod
+    def _qt_versions() -> str:
+
+        return f"PySide6 {pyside_version}, Chromium {qWebEngineChromiumVersion()}"
+
+    # --- wiring --------------------------------------------------------------------------------
+
+    def _bridge_handlers(self) -> dict[str, Any]:
+
+        controller = self.controller
+
+        def sign_in(m: dict[str, Any]) -> None:
+            session_id = field(m, "session_id", int)
+            birth = field(m, "birth_date", str)
+            try:
+                dt.date.fromisoformat(birth)
+            except ValueError:
+                raise BridgeError("bad_request", "birth_date must be YYYY-MM-DD") from None
+            controller.sign_in(
+                session_id, field(m, "access_code", str), field(m, "last_name", str), field(m, "first_name", str), birth
+            )
+
+        def open_browser(_m: dict[str, Any]) -> dict[str, Any]:
+            if not self.window.open_browser():
+                raise BridgeError("focused_question", "no browsing on a focused question")
+            return {}
+
+        def set_language(m: dict[str, Any]) -> dict[str, Any]:
+            language = field(m, "language", str)
+            if language not in ("fr", "en"):
+                raise BridgeError("bad_request", "language must be fr or en")
+            self.language = language
+            return {"language": language}
+
+        return {
+            "ready": lambda _m: {"language": self.language, "languages": ["fr", "en"], "version": kiosk_version()},
+            "version": lambda _m: {"version": kiosk_version()},
+            "isEnvironmentSecure": lambda _m: {"secure": not forbidden_variables(self.environ), "problems": []},
+            "set_language": set_language,
+            "retry": lambda _m: controller.retry(),
+            "sign_in": sign_in,
+            "accept_rules": lambda _m: controller.accept_rules(),
+            "answer": lambda m: controller.answer(field(m, "value", (str, dict))),
+            "skip": lambda _m: controller.skip(),
+            "report_problem": lambda _m: controller.report_problem(),
+            "open_browser": open_browser,
+            "close_browser": lambda _m: self.window.close_browser(),
+            "open_attachment": lambda m: self._open_attachment(field(m, "name", str)),
+            "blur": lambda _m: self.focus.page_hint("blur"),
+            "focus": lambda _m: self.focus.page_hint("focus"),
+            "rules.check": lambda m: {
+                "verdicts": [
+                    isinstance(u, str) and self.interceptor.policy.evaluate(u).allowed for u in field(m, "urls", list)
+                ]
+            },
+        }
+
+    def _session_joined(self, session: dict[str, Any]) -> None:
+        """The session's URL rules replace the machine-only policy (the interceptor swaps references)."""
+        self.session = session
+        try:
+            policy = session_policy(self.config, session)
+        except (ValueError, TypeError, KeyError) as exc:
+            logger.error("session URL rules refused", extra={"event": "session_rules_invalid", "error": str(exc)})
+            return
+        self.interceptor.policy = policy
+        self._event("rules_loaded", {"digest": policy.digest, "rules": len(policy.rules)})
+
+    def _course(self) -> CourseKey | None:
+        return self.controller.course
+
+    def _event(self, kind: str, data: dict[str, Any] | None = None) -> None:
+        """Journal an event for the next heartbeat (K51); before sign-in it is only logged."""
+        course = self._course()
+        logger.info("kiosk event %s", kind, extra={"event": kind, **(data or {})})
+        if course is None:
+            return
+        try:
+            self.syncer.record_event(course, kind, data)
+        except SyncError as exc:
+            logger.error("event not journaled", extra={"event": "event_lost", "kind": kind, "error": str(exc)})
+
+    def _focus_changed(self, event: FocusEvent) -> None:
+        question = self.controller.question
+        data = {"signal": event.signal, "challenge_id": question.challenge_id if question else None}
+        self._event(f"focus_{event.kind}", data)
+        if event.kind == "lost" and not self.controller.locked:
+            self.controller.focus_lost(event.wall)
+
+    def _displays_changed(self, displays: list[Any]) -> None:
+        self._event("displays_changed", {"screens": len(displays)})
+        if len(displays) > self._allowed_displays and self.controller.course is not None:
+            self.controller.lock(f"{len(displays)} écrans sont branchés : un seul est autorisé pendant le test.")
+
+    def _drain_verdicts(self) -> None:
+        """Report what the interceptor blocked (K19): rule, host, resource type; the full URL only by policy."""
+        while True:
+            try:
+                blocked = self.verdicts.get_nowait()
+            except queue.Empty:
+                return
+            data = {
+                "rule_id": blocked.rule_id,
+                "reason": blocked.reason,
+                "host": urlsplit(blocked.url).hostname or "",
+                "resource_type": blocked.resource_type,
+                "main_frame": blocked.main_frame,
+            }
+            if self.config.log_full_urls:
+                data["url"] = blocked.url
+            self._event("url_blocked", data)
+
+    def _heartbeat_state(self) -> dict[str, Any]:
+        controller = self.controller
+        question = controller.question
+        return {
+            "state": controller.state.value,
+            "locked": controller.locked,
+            "lock_counter": self.unlock_gate.lock_counter,
+            "screens": len(self.mechanisms.displays.active_displays()),
+            "question": question.challenge_id if question else None,
+            "offline": controller.offline,
+        }
+
+    # --- lock and unlock (K42-K46) ------------------------------------------------------------
+
+    def _saved_lock_counter(self) -> int:
+        try:
+            return int((self.config.data_dir / LOCK_COUNTER_FILE).read_text(encoding="ascii"))
+        except FileNotFoundError:
+            return 0
+        except ValueError:
+            logger.warning("lock counter file unreadable: starting from 0", extra={"event": "lock_counter_reset"})
+            return 0
+
+    def show_lock(self, reasons: list[str]) -> None:
+        """A lock begins (or gets another reason): a new lock counter, persisted, then the lock screens."""
+        if not self.lock_screens.is_locked:
+            counter = self.unlock_gate.new_lock()
+            write_atomic(self.config.data_dir / LOCK_COUNTER_FILE, str(counter).encode("ascii"))
+            self._event("locked", {"lock_counter": counter, "reasons": reasons[-3:]})
+        self.lock_screens.show_lock(reasons)
+
+    def hide_lock(self) -> None:
+        """The lock is lifted."""
+        self.lock_screens.hide_lock()
+
+    def _raise_hand(self) -> None:
+        self._event("proctor_needed")
+        self.lock_screens.show_hand_raised()
+
+    def _unlock_code_entered(self, code: str) -> None:
+
+        gate = self.unlock_gate
+
+        def done(result: UnlockResult) -> None:
+            self.lock_screens.show_result(result)
+            # The server records the online checks itself (and rate-limits on them): journal the others.
+            if result.event is not None and result.how != "online":
+                self._event(result.event["kind"], result.event.get("data"))
+            if result.accepted:
+                self.controller.unlock(result.how)
+
+        def failed(exc: BaseException) -> None:
+            logger.error("unlock check failed", exc_info=exc, extra={"event": "unlock_check_error"})
+
+        self.runner.run_in_background(lambda: gate.attempt(code), done, failed)
+
+    def _open_attachment(self, name: str) -> dict[str, Any]:
+
+        question = self.controller.question
+        if question is None or question.focused:
+            raise BridgeError("focused_question", "attachments open only on free questions")
+        attachment = next((a for a in question.challenge.get("attachments", []) if a.get("name") == name), None)
+        if attachment is None:
+            raise BridgeError("unknown_attachment", f"the question has no file named {name}")
+        target = self.config.data_dir / "attachments" / question.challenge_id / Path(name).name
+
+        def fetch() -> Path:
+            data = self.client.download(attachment["url"])
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+            return target
+
+        def opened(path: Path) -> None:
+
+            self._event("attachment_opened", {"challenge_id": question.challenge_id, "name": name})
+            if not QDesktopServices.openUrl(QUrl.fromLocalFile(str(path))):
+                logger.warning("no application opened %s", path.name, extra={"event": "attachment_not_opened"})
+
+        def failed(exc: BaseException) -> None:
+            self.window.show_notice(f"Fichier indisponible : {exc}")
+
+        self.runner.run_in_background(fetch, opened, failed)
+        return {}
+
+
+def show_config_error(error: KioskConfigError) -> int:
+    """The pre-flight error window for an invalid setting (a QApplication exists); returns when closed."""
+    window = QWidget()
+    window.setWindowTitle("Cadenas — configuration")
+    title = QLabel(
+        "Le kiosque ne peut pas démarrer : un réglage est invalide.\nThe kiosk cannot start: a setting is invalid."
+    )
+    detail = QLabel(f"{error.message('fr')}\n{error.message('en')}")
+    detail.setWordWrap(True)
+    detail.setAccessibleName("détail")
+    button = QPushButton("Quitter / Quit")
+    button.clicked.connect(QApplication.instance().quit)
+    layout = QVBoxLayout(window)
+    for widget in (title, detail, button):
+        layout.addWidget(widget)
+    window.resize(800, 300)
+    window.show()
+    logger.error("invalid configuration", extra={"event": "config_invalid", "setting": error.setting})
+    QApplication.instance().exec()
+    return EXIT_CONFIG
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the kiosk UI; returns the process exit status."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    options, rest = split_ui_options(sys.argv[1:] if argv is None else argv)
+    error: KioskConfigError | None = None
+    config: KioskConfig | None = None
+    flags: list[str] = []
+    try:
+        config = load_config(policy=default_policy_source(), argv=rest, environ=os.environ, platform=sys.platform)
+        flags = chromium_flags(config, no_sandbox=options.no_sandbox)
+        if options.autopilot is not None and config.strictness != "relaxed":
+            raise KioskConfigError(
+                "(arguments)",
+                "command line",
+                english="--autopilot is for development only (relaxed strictness)",
+                french="--autopilot est réservé au développement (strictness relaxed)",
+            )
+    except KioskConfigError as exc:
+        error = exc
+        flags = ["--no-sandbox"] if options.no_sandbox and os.geteuid() == 0 else []
+
+    qt_argv = ["cadenas-kiosk"] + (["-platform", options.platform] if options.platform else [])
+    app = QApplication([*qt_argv, "--webEngineArgs", *flags])
+    app.setApplicationName("Cadenas Kiosk")
+    app.setQuitOnLastWindowClosed(False)
+    if error is not None:
+        return show_config_error(error)
+    try:
+        kiosk = Kiosk(config, options)
+    except SyncError as exc:
+        logger.error("kiosk cannot start", extra={"event": "kiosk_start_failed", "error": str(exc)})
+        return show_config_error(
+            KioskConfigError("DataDir", "configuration", english=str(exc), french=f"Impossible de démarrer : {exc}")
+        )
+    kiosk.start()
+    status = app.exec()
+    kiosk.close()
+    return status
