@@ -140,16 +140,45 @@ class Autopilot:
             self._later(lambda: self._answer(challenge), self.delay + 450)
 
     def _browse(self, challenge: dict[str, Any]) -> None:
+        """Open the browsing pane, search the start page's engine if it has one, then go back and answer."""
         self._call("open_browser")
-        page = self.kiosk.window.browse_view
+        view = self.kiosk.window.browse_view
+        steps = ["start", "results"]
+
+        def finish() -> None:
+            self._call("close_browser")
+            self._answer(challenge)
+
+        def report_hidden(count: str) -> None:
+            self._status("search_results", url=view.url().toString(), hidden=int(count or 0))
+            self._screenshot("search-results")
+            self._later(finish, 900)
 
         def loaded(_ok: bool) -> None:
-            page.loadFinished.disconnect(loaded)
-            self._status("browsed", url=page.url().toString())
-            self._screenshot("browser")
-            self._later(lambda: (self._call("close_browser"), self._answer(challenge)), 900)
+            step = steps.pop(0) if steps else None
+            if step == "start":
+                self._status("browsed", url=view.url().toString())
+                self._screenshot("browser")
+                search = (  # returns a string: PySide mishandles JS booleans (trap T5)
+                    "(() => { const f = document.getElementById('search-form');"
+                    " if (!f || f.hidden) return 'no';"
+                    " document.getElementById('search-query').value = 'licences';"
+                    " f.requestSubmit(); return 'yes'; })()"
+                )
+                view.page().runJavaScript(
+                    search, 0, lambda started: None if started == "yes" else self._stop_browsing(finish)
+                )
+            elif step == "results":
+                view.loadFinished.disconnect(loaded)
+                count = "String(document.querySelectorAll('[data-cadenas-hidden]').length)"
+                QTimer.singleShot(700, lambda: view.page().runJavaScript(count, 0, report_hidden))
 
-        page.loadFinished.connect(loaded)
+        view.loadFinished.connect(loaded)
+
+    def _stop_browsing(self, finish) -> None:
+        """The start page has no search form (no search engine in the session): back to the question."""
+        self.kiosk.window.browse_view.loadFinished.disconnect()
+        self._later(finish, 900)
 
     def _hold(self, challenge: dict[str, Any], until: float) -> None:
         history = self.kiosk.focus.history

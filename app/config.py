@@ -51,6 +51,7 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import TYPE_CHECKING, Literal
 from urllib.parse import urlsplit
 
+from lockdown import preflight
 from lockdown.errors import InvalidRuleError
 from lockdown.policy import ALLOW, BLOCK, SIMPLIFIED, UrlPolicy, UrlRule
 
@@ -648,22 +649,13 @@ def load_config(*, policy: PolicySource, argv: Sequence[str], environ: Mapping[s
 # ---------------------------------------------------------------------------------------------------- A7
 
 
-#: Prefixes of the variables K23 removes (QT_PLUGIN_PATH, QT_QPA_PLATFORM_PLUGIN_PATH, QTWEBENGINE_CHROMIUM_FLAGS,
-#: QTWEBENGINE_REMOTE_DEBUGGING, QTWEBENGINE_DISABLE_SANDBOX, QTWEBENGINE_DICTIONARIES_PATH, PYTHONPATH...).
-_FORBIDDEN_PREFIXES = ("QT_", "QTWEBENGINE_", "PYTHON")
-#: Not QT_-prefixed, but they load code into Qt Quick all the same.
-_FORBIDDEN_NAMES = frozenset({"QML2_IMPORT_PATH", "QML_IMPORT_PATH"})
-
-
-def _is_forbidden(name: str) -> bool:
-    # Windows environment names ignore case; treating them so everywhere costs nothing and closes "qt_plugin_path".
-    upper = name.upper()
-    return upper.startswith(_FORBIDDEN_PREFIXES) or upper in _FORBIDDEN_NAMES
-
 
 def forbidden_variables(environ: Mapping[str, str]) -> list[str]:
-    """The variables of ``environ`` that K23 forbids, sorted: a non-empty list fails pre-flight (K25)."""
-    return sorted(name for name in environ if _is_forbidden(name))
+    """The variables of ``environ`` that K23 forbids, sorted: a non-empty list fails pre-flight (K25).
+
+    The rule itself is :func:`lockdown.preflight.is_forbidden_variable` (one rule for the launcher and the checks).
+    """
+    return preflight.forbidden_variables(environ)
 
 
 def scrubbed_environment(environ: Mapping[str, str]) -> dict[str, str]:
@@ -677,7 +669,7 @@ def scrubbed_environment(environ: Mapping[str, str]) -> dict[str, str]:
     also drops harmless ones such as ``QT_QPA_PLATFORM``: the kiosk sets what it needs explicitly afterwards
     (kiosk.md T18). Everything else (``PATH``, ``HOME``, ``LANG``...) is kept.
     """
-    return {name: value for name, value in environ.items() if not _is_forbidden(name)}
+    return {name: value for name, value in environ.items() if not preflight.is_forbidden_variable(name)}
 
 
 #: The kiosk's fixed Chromium switches (K24), passed after ``--webEngineArgs`` (T2). There is no switch that

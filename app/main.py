@@ -22,17 +22,17 @@ import json
 import logging
 import os
 import queue
-import shutil
 import sys
 import threading
 from collections.abc import Sequence
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import httpx
 import PySide6.QtWebEngineWidgets  # noqa: F401  (loaded before any QApplication exists)
+import shiboken6
 from PySide6 import __version__ as pyside_version
 from PySide6.QtCore import Qt, QTimer, QUrl
 from PySide6.QtGui import QDesktopServices, QGuiApplication
@@ -52,12 +52,14 @@ from app.sync.errors import SyncError
 from app.sync.journal import CourseKey, Journal, utcnow
 from app.tasks import QtTaskRunner
 from app.ui.focus import FocusEvent, FocusWatcher
-from app.ui.lock import LockScreens
+from app.ui.lock import LockScreens, LockWatchdog
 from app.ui.window import KioskWindow
 from app.unlock import UnlockGate, UnlockResult, UnlockSecretStore, online_verifier
 from app.web.bridge import Bridge, BridgeError, field
-from app.web.scheme import register_kiosk_scheme
+from app.web.scheme import ORIGIN, register_kiosk_scheme
 from app.web.view import ProfileOptions, RuleInterceptor, make_profile
+from lockdown import preflight
+from lockdown.os import ClipboardGuardOperation, ClipboardPolicy, KeepAwakeOperation, OperationError, OperationStack
 from lockdown.policy import ALLOW, BLOCK, UrlPolicy, UrlRule
 
 register_kiosk_scheme()  # at import time, before any QApplication (trap T16)
@@ -68,12 +70,10 @@ logger = logging.getLogger(__name__)
 EXIT_CONFIG = 3
 #: Exit status after the invigilator's ``quit`` or the end of the test (not restarted either).
 EXIT_DONE = 0
-#: Clock skew over which the pre-flight warns (K60).
-MAX_SKEW = dt.timedelta(minutes=2)
+#: Exit status when the lock screen wedged (K42): the launcher restarts the UI, which resumes locked.
+EXIT_WEDGED = 75
 #: The lock counter of the last lock, kept across restarts (the portal's one-time code is bound to it).
 LOCK_COUNTER_FILE = "lock_counter"
-#: Free disk space under which the journal cannot be trusted (K60).
-MIN_FREE_BYTES = 50 * 1024 * 1024
 
 
 @dataclasses.dataclass(frozen=True)
@@ -114,6 +114,14 @@ def session_policy(config: KioskConfig, session: dict[str, Any] | None) -> UrlPo
     )
 
 
+def start_page(language: str, search_url: object = None) -> str:
+    """The browsing pane's first page; with the session's ``search_url`` (http(s), with ``{q}``), a search form."""
+    page = f"{ORIGIN}/start.html?lang={language}"
+    if isinstance(search_url, str) and "{q}" in search_url and urlsplit(search_url).scheme in ("http", "https"):
+        page += "&search=" + quote(search_url, safe="")
+    return page
+
+
 def search_engines() -> list[dict[str, Any]]:
     """The K17 search engine descriptions (``resources/search-engines.json``)."""
     data = json.loads((resources_root() / "search-engines.json").read_text(encoding="utf-8"))
@@ -132,7 +140,6 @@ class Kiosk:
     """Everything the UI process runs, built from ``config`` once the ``QApplication`` exists."""
 
     def __init__(self, config: KioskConfig, options: UiOptions, *, environ: dict[str, str] | None = None) -> None:
-
 
         self.config, self.options = config, options
         self.environ = dict(os.environ if environ is None else environ)
@@ -199,6 +206,7 @@ class Kiosk:
         self.window.quit_requested.connect(QGuiApplication.instance().quit)
         self.mechanisms.displays.subscribe(self._displays_changed)
         self._allowed_displays = int(config.passthrough.get("AllowedDisplays", 1) or 1)
+        self.displays = self.mechanisms.displays.active_displays()  # read on the GUI thread
 
         self.timers = []
         for seconds, slot in (
@@ -210,6 +218,20 @@ class Kiosk:
             timer.setInterval(int(seconds * 1000))
             timer.timeout.connect(slot)
             self.timers.append(timer)
+        # K35: the OS clipboard policy. Default Allow: "Isolated" clears the OS clipboard on every change,
+        # which without the in-page private clipboard would also break copy and paste inside the kiosk.
+        raw_policy = str(config.passthrough.get("ClipboardPolicy", "Allow"))
+        try:
+            self.clipboard_policy = ClipboardPolicy(raw_policy)
+        except ValueError:
+            raise KioskConfigError(
+                "ClipboardPolicy",
+                "machine policy",
+                english=f"{raw_policy!r} is not one of Allow, Block, Isolated",
+                french=f"{raw_policy!r} n'est pas l'une des valeurs Allow, Block, Isolated",
+            ) from None
+        self.operations = OperationStack()
+        self.watchdog = LockWatchdog(self._wedged)
         self.autopilot = None
         if options.autopilot is not None:
             from app.autopilot import Autopilot
@@ -219,55 +241,84 @@ class Kiosk:
     # --- start and stop ----------------------------------------------------------------------
 
     def start(self) -> None:
-        """Show the window, load the page, start the flow and the timers."""
+        """Show the window, load the page, start the flow, the timers and the lockdown operations."""
         if self.options.windowed:
             self.window.resize(1280, 900)
             self.window.show()
         else:
-
             self.window.setWindowFlag(Qt.WindowType.FramelessWindowHint, True)
             self.window.showFullScreen()
+        status = self.mechanisms.capture.protect(int(self.window.winId()))  # K30
+        logger.info("capture protection: %s", status.value, extra={"event": "capture_protection"})
+        self.operations.perform_all(
+            [
+                KeepAwakeOperation(self.mechanisms.keep_awake),
+                ClipboardGuardOperation(self.mechanisms.clipboard, self.clipboard_policy),
+            ]
+        )
+        self.watchdog.start()
+        self.lock_screens.attach_watchdog(self.watchdog)
         self.window.load()
         self.controller.start()
         for timer in self.timers:
             timer.start()
         self.heartbeat.beat()
 
+    def _wedged(self) -> None:
+        """The lock screen stopped answering (watchdog thread): end the UI so the launcher restarts it locked."""
+        logger.critical("lock screen wedged: restarting the kiosk UI", extra={"event": "lock_wedged"})
+        os._exit(EXIT_WEDGED)
+
     def close(self) -> None:
-        """Stop the timers and release files and sockets (the journal is already on disk)."""
+        """Stop the timers, revert the lockdown operations, release files and sockets (the journal is on disk)."""
+        self.watchdog.stop()
+        try:
+            self.operations.revert()
+        except OperationError as exc:
+            logger.error("lockdown not fully reverted: %s", exc, extra={"event": "lockdown_revert_failed"})
         for timer in self.timers:
             timer.stop()
         self.runner.close()
         self.http.close()
         self.journal.close()
+        # The pages must go before their profile ("Release of profile requested but WebEnginePage still not
+        # deleted"), and both before Python's finaliser tears objects down in any order.
+        self.lock_screens.hide_lock()
+        shiboken6.delete(self.window)
+        shiboken6.delete(self.profile)
 
     # --- pre-flight (runs on a worker thread: no Qt calls) -----------------------------------
 
     def preflight(self) -> PreflightReport:
-        """Server reachable and its clock, environment, journal disk space, screens (K60)."""
-        problems: list[str] = []
-        versions = {"kiosk": kiosk_version(), "qt": self._qt_versions()}
-        forbidden = forbidden_variables(self.environ)
-        if forbidden:
-            problems.append("Variables d'environnement interdites : " + ", ".join(forbidden))
-        try:
-            health = self.client.health()
-            server_time = dt.datetime.fromisoformat(health["time"].rstrip("Z"))
-            skew = abs(server_time - utcnow())
-            if skew > MAX_SKEW:
-                logger.warning("clock skew", extra={"event": "clock_skew", "seconds": skew.total_seconds()})
-        except SyncError as exc:
-            problems.append(f"Le serveur est injoignable ({exc.kind.value}). Vérifiez la connexion puis réessayez.")
-        except (KeyError, ValueError, TypeError) as exc:
-            problems.append(f"Réponse inattendue du serveur : {exc}")
+        """The K60 checks: environment, server and clock, journal disk space, screens, remote session / VM.
 
-        free = shutil.disk_usage(self.config.data_dir).free
-        if free < MIN_FREE_BYTES:
-            problems.append(f"Espace disque insuffisant pour le journal des réponses ({free // 2**20} Mo libres).")
-        screens = len(self.mechanisms.displays.active_displays())
-        if screens > self._allowed_displays:
-            problems.append(f"{screens} écrans sont branchés : un seul est autorisé pendant le test.")
-        return PreflightReport(ok=not problems, problems=tuple(problems), versions=versions)
+        Runs on a worker thread: the screens were read on the GUI thread (:attr:`displays`). A check that
+        cannot run is a warning, never a false failure (K61); warnings are logged, failures block the start.
+        """
+        remote = self.mechanisms.remote
+        displays = list(self.displays)
+        results = preflight.run_checks(
+            [
+                preflight.Check("environment", lambda: preflight.check_environment(self.environ, sys.argv)),
+                preflight.Check("server", lambda: preflight.check_server(self._server_time)),
+                preflight.Check("journal_space", lambda: preflight.check_journal_space(self.config.data_dir)),
+                preflight.Check("displays", lambda: preflight.check_displays(displays, self._allowed_displays)),
+                preflight.Check(
+                    "remote_vm", lambda: preflight.check_remote_vm(remote.remote_session(), remote.vm_signals())
+                ),
+            ]
+        )
+        for result in results:
+            if result.status is not preflight.CheckStatus.OK:
+                logger.warning("pre-flight %s: %s", result.id, result.status.value, extra={"event": "preflight"})
+        english = self.language == "en"
+        problems = tuple(r.message_en if english else r.message_fr for r in results if r.blocks_start)
+        versions = {"kiosk": kiosk_version(), "qt": self._qt_versions()}
+        return PreflightReport(ok=not problems, problems=problems, versions=versions)
+
+    def _server_time(self) -> dt.datetime:
+        """The server's clock (aware UTC), from its health probe."""
+        return dt.datetime.fromisoformat(self.client.health()["time"])
 
     @staticmethod
     def _qt_versions() -> str:
@@ -306,7 +357,7 @@ class Kiosk:
         return {
             "ready": lambda _m: {"language": self.language, "languages": ["fr", "en"], "version": kiosk_version()},
             "version": lambda _m: {"version": kiosk_version()},
-            "isEnvironmentSecure": lambda _m: {"secure": not forbidden_variables(self.environ), "problems": []},
+            "isEnvironmentSecure": lambda _m: {"secure": not forbidden_variables(self.environ)},
             "set_language": set_language,
             "retry": lambda _m: controller.retry(),
             "sign_in": sign_in,
@@ -335,6 +386,7 @@ class Kiosk:
             logger.error("session URL rules refused", extra={"event": "session_rules_invalid", "error": str(exc)})
             return
         self.interceptor.policy = policy
+        self.window.start_page = start_page(self.language, (session.get("url_rules") or {}).get("search_url"))
         self._event("rules_loaded", {"digest": policy.digest, "rules": len(policy.rules)})
 
     def _course(self) -> CourseKey | None:
@@ -359,6 +411,7 @@ class Kiosk:
             self.controller.focus_lost(event.wall)
 
     def _displays_changed(self, displays: list[Any]) -> None:
+        self.displays = list(displays)
         self._event("displays_changed", {"screens": len(displays)})
         if len(displays) > self._allowed_displays and self.controller.course is not None:
             self.controller.lock(f"{len(displays)} écrans sont branchés : un seul est autorisé pendant le test.")
@@ -388,7 +441,7 @@ class Kiosk:
             "state": controller.state.value,
             "locked": controller.locked,
             "lock_counter": self.unlock_gate.lock_counter,
-            "screens": len(self.mechanisms.displays.active_displays()),
+            "screens": len(self.displays),
             "question": question.challenge_id if question else None,
             "offline": controller.offline,
         }
@@ -517,6 +570,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return show_config_error(error)
     try:
         kiosk = Kiosk(config, options)
+    except KioskConfigError as exc:
+        return show_config_error(exc)
     except SyncError as exc:
         logger.error("kiosk cannot start", extra={"event": "kiosk_start_failed", "error": str(exc)})
         return show_config_error(

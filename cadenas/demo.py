@@ -96,15 +96,17 @@ class EmbeddedServer:
         self._server.should_exit = True
         self._thread.join(timeout=10)
 
-    def seed_demo(self) -> dict[str, Any]:
-        """A new demo session with its candidates; returns how to log in (``server.seed.seed_demo``)."""
+    def seed_demo(self, url_rules: dict[str, Any] | None = None) -> dict[str, Any]:
+        """A new demo session with its candidates and ``url_rules``; returns how to log in (``server.seed``)."""
         from server.db import session_scope
-        from server.models import utcnow
+        from server.models import ExamSession, utcnow
         from server.seed import seed_demo
 
         info: dict[str, Any] = {}
         for db in session_scope(self.app.state.sessions):  # committed when the loop ends
             info = seed_demo(db, today=utcnow().date())
+            if url_rules is not None:
+                db.get(ExamSession, info["session_id"]).url_rules = url_rules
         return info
 
     def answers_on_server(self, session_id: int) -> int:
@@ -441,9 +443,12 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _interactive(root: Path) -> int:
+    from cadenas.demo_web import DemoWeb
+
     server = EmbeddedServer(root / "server").start()
+    web = DemoWeb().start()
     try:
-        info = server.seed_demo()
+        info = server.seed_demo(web.session_rules())
         person = info["candidates"][0]
         logger.info(
             "kiosk: session %s, access code %s, candidate %s %s born %s",
@@ -470,17 +475,22 @@ def _interactive(root: Path) -> int:
                 status = 0
         return 0 if status == 0 else 1
     finally:
+        web.stop()
         server.stop()
 
 
 def _auto(root: Path, timeout: float) -> int:
     from cadenas.demo_auto import ScriptedCourse
+    from cadenas.demo_web import DemoWeb
 
     server = EmbeddedServer(root / "server").start()
+    web = DemoWeb().start()
     try:
         with _display() as (display, virtual):
-            result = ScriptedCourse(server, root, display=display, virtual=virtual, timeout=timeout).run()
+            course = ScriptedCourse(server, root, display=display, virtual=virtual, timeout=timeout, web=web)
+            result = course.run()
     finally:
+        web.stop()
         server.stop()
     emit(json.dumps(result, ensure_ascii=False))
     return 0

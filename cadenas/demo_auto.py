@@ -28,6 +28,7 @@ from cadenas.demo import (
     VirtualDisplay,
     correct_answers,
 )
+from cadenas.demo_web import DemoWeb
 
 logger = logging.getLogger(__name__)
 
@@ -55,6 +56,8 @@ class ScriptedCourse:
         focus round trip needs its window manager; on a user's own display it is skipped).
     cut_at, crash_at
         Question numbers where the network is cut and where the kiosk is killed.
+    web
+        The demo web the session allows (its search engine serves the free questions).
     cut_seconds
         How long the network stays cut (longer than the sync client's retries, so the kiosk shows its
         "connection lost" overlay and resends on its own).
@@ -71,7 +74,9 @@ class ScriptedCourse:
         cut_at: int = 5,
         crash_at: int = 9,
         cut_seconds: float = 12.0,
+        web: DemoWeb | None = None,
     ) -> None:
+        self.web = web
         self.server, self.root, self.display, self.virtual = server, root, display, virtual
         self.timeout, self.cut_at, self.crash_at, self.cut_seconds = timeout, cut_at, crash_at, cut_seconds
         self.steps: dict[str, Any] = {"focus_out": False, "disconnection": False, "crash": False, "resumed": False}
@@ -114,7 +119,7 @@ class ScriptedCourse:
 
     def run(self) -> dict[str, Any]:
         """Play the course; returns the JSON result of ``cadenas demo --auto``."""
-        info = self.server.seed_demo()
+        info = self.server.seed_demo(self.web.session_rules() if self.web else None)
         session_id, person = info["session_id"], info["candidates"][0]
         plan = self._plan(info)
         status = StatusFile(self.root / "autopilot.jsonl")
