@@ -25,6 +25,8 @@ from typing import Any
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
+from app.qt_compat import disconnect
+
 logger = logging.getLogger(__name__)
 
 
@@ -169,7 +171,7 @@ class Autopilot:
                     search, 0, lambda started: None if started == "yes" else self._stop_browsing(finish)
                 )
             elif step == "results":
-                view.loadFinished.disconnect(loaded)
+                disconnect(view.loadFinished, loaded)
                 count = "String(document.querySelectorAll('[data-cadenas-hidden]').length)"
                 QTimer.singleShot(700, lambda: view.page().runJavaScript(count, 0, report_hidden))
 
@@ -177,7 +179,7 @@ class Autopilot:
 
     def _stop_browsing(self, finish) -> None:
         """The start page has no search form (no search engine in the session): back to the question."""
-        self.kiosk.window.browse_view.loadFinished.disconnect()
+        disconnect(self.kiosk.window.browse_view.loadFinished)
         self._later(finish, 900)
 
     def _hold(self, challenge: dict[str, Any], until: float) -> None:

@@ -19,6 +19,7 @@ from collections.abc import Callable
 
 from PySide6.QtGui import QClipboard, QGuiApplication, QScreen
 
+from app.qt_compat import disconnect
 from lockdown.os import (
     ClipboardPolicy,
     Display,
@@ -93,9 +94,9 @@ class QtDisplayProvider:
 
     def close(self) -> None:
         """Disconnect from the application's signals; subscribers are no longer called."""
-        self._app.screenAdded.disconnect(self._on_screen_added)
-        self._app.screenRemoved.disconnect(self._on_screen_removed)
-        self._app.primaryScreenChanged.disconnect(self._on_primary_changed)
+        disconnect(self._app.screenAdded, self._on_screen_added)
+        disconnect(self._app.screenRemoved, self._on_screen_removed)
+        disconnect(self._app.primaryScreenChanged, self._on_primary_changed)
 
     def _displays(self, *, without: QScreen | None = None) -> list[Display]:
         primary = self._app.primaryScreen()
@@ -164,9 +165,9 @@ class QtClipboardGuard:
         """Stop listening; harmless when not started."""
         if self._policy is None:
             return
-        self._clipboard.dataChanged.disconnect(self._on_clipboard_changed)
+        disconnect(self._clipboard.dataChanged, self._on_clipboard_changed)
         if self._clipboard.supportsSelection():
-            self._clipboard.selectionChanged.disconnect(self._on_selection_changed)
+            disconnect(self._clipboard.selectionChanged, self._on_selection_changed)
         self._policy = None
         logger.info("clipboard guard stopped", extra={"event": "clipboard_guard_stopped"})
 

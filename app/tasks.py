@@ -14,6 +14,8 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Qt, Signal
 
+from app.qt_compat import emit
+
 logger = logging.getLogger(__name__)
 
 
@@ -54,9 +56,9 @@ class QtTaskRunner:
             try:
                 result = fn()
             except Exception as exc:  # handed to on_error on the GUI thread, never lost
-                self._relay.deliver.emit(on_error, exc)
+                emit(self._relay.deliver, on_error, exc)
             else:
-                self._relay.deliver.emit(on_done, result)
+                emit(self._relay.deliver, on_done, result)
 
         self._pool.submit(work)
 

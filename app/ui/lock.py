@@ -32,6 +32,7 @@ from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QGuiApplication, QScreen
 from PySide6.QtWidgets import QLabel, QLineEdit, QListWidget, QPushButton, QVBoxLayout, QWidget
 
+from app.qt_compat import emit
 from app.unlock import UnlockResult
 
 logger = logging.getLogger(__name__)
@@ -151,7 +152,7 @@ class LockWindow(QWidget):
         code = self.code_input.text()
         self.code_input.clear()
         if code.strip():
-            self.code_entered.emit(code)
+            emit(self.code_entered, code)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         """Refuse Alt+F4 and the like while locked."""

@@ -35,6 +35,7 @@ from app.controller_model import (
     PreflightReport,
     Question,
 )
+from app.qt_compat import emit
 from app.sync.journal import utcnow
 from app.web.bridge import Bridge
 from app.web.scheme import ORIGIN
@@ -359,7 +360,7 @@ class KioskWindow(QWidget):
 
     def quit(self) -> None:
         """The invigilator's ``quit``."""
-        self.quit_requested.emit()
+        emit(self.quit_requested)
 
     def _leave_question(self) -> None:
         if self.question is not None:

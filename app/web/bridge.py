@@ -20,6 +20,8 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal, Slot
 
+from app.qt_compat import emit
+
 logger = logging.getLogger(__name__)
 
 Handler = Callable[[dict[str, Any]], dict[str, Any] | None]
@@ -68,7 +70,7 @@ class Bridge(QObject):
         """Send ``message`` to the page now, or once it is ready."""
         text = json.dumps(message, ensure_ascii=False, default=str)
         if self.ready:
-            self.pushed.emit(text)
+            emit(self.pushed, text)
         else:
             self._queue.append(text)
 
@@ -90,7 +92,7 @@ class Bridge(QObject):
             result = self._ready() if op == "ready" else self.dispatch(op, message)
         except BridgeError as exc:
             return self._error(exc.code, str(exc), op)
-        self.handled.emit(op)
+        emit(self.handled, op)
         return json.dumps({"ok": True, **result}, ensure_ascii=False, default=str)
 
     def dispatch(self, op: str, message: dict[str, Any]) -> dict[str, Any]:
@@ -104,7 +106,7 @@ class Bridge(QObject):
         self.ready = True
         queued, self._queue = self._queue, []
         for text in queued:
-            self.pushed.emit(text)
+            emit(self.pushed, text)
         return self.dispatch("ready", {"op": "ready"}) if "ready" in self.handlers else {}
 
     def _error(self, code: str, text: str, op: str) -> str:

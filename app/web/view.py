@@ -29,6 +29,7 @@ from PySide6.QtWebEngineCore import (
     QWebEngineUrlRequestInterceptor,
 )
 
+from app.qt_compat import emit
 from app.web.scheme import SCHEME, KioskSchemeHandler
 from lockdown.policy import UrlPolicy, Verdict
 
@@ -160,7 +161,7 @@ class KioskPage(QWebEnginePage):
         verdict = self.interceptor.policy.evaluate(url.toString())
         if verdict.allowed:
             return True
-        self.navigation_blocked.emit(url, verdict)
+        emit(self.navigation_blocked, url, verdict)
         return False
 
     def createWindow(self, _type):

@@ -6,8 +6,12 @@ through xdotool) start their own Xvfb + openbox and run the kiosk as a subproces
 
 from __future__ import annotations
 
+import ctypes
 import os
+import sys
 import tempfile
+
+import pytest
 
 os.environ["QT_QPA_PLATFORM"] = "offscreen"  # always explicit (trap T18)
 if os.geteuid() == 0:
@@ -19,3 +23,16 @@ import PySide6.QtWebEngineWidgets  # noqa: F401  (must load before pytest-qt cre
 from app.web.scheme import register_kiosk_scheme
 
 register_kiosk_scheme()
+
+
+@pytest.fixture(autouse=True)
+def _give_back_true():
+    """Give back the references to ``True`` that PySide6 6.12.0 lost during the test (see app.qt_compat).
+
+    The kiosk's own emits compensate; pytest-qt's ``waitSignal`` disconnects and the tests' own emits do
+    not, and a long run would abort at exit ("bool_dealloc"). Giving back too many is harmless.
+    """
+    before = sys.getrefcount(True)
+    yield
+    for _ in range(max(0, before - sys.getrefcount(True))):
+        ctypes.pythonapi.Py_IncRef(ctypes.py_object(True))

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+import shiboken6
 from PySide6.QtCore import QUrl
 from PySide6.QtWebChannel import QWebChannel
 from PySide6.QtWebEngineWidgets import QWebEngineView
@@ -83,8 +84,13 @@ class _RecordingBridge(Bridge):
 
 @pytest.fixture
 def kiosk_page(qtbot):
-    """A :class:`PageHarness` (call ``.load()``); closed after the test."""
+    """A :class:`PageHarness` (call ``.load()``); closed after the test.
+
+    View, page, then profile are deleted in that order: a profile released before its page (left to the
+    garbage collector) crashes QtWebEngine in a later test.
+    """
     harness = PageHarness(qtbot)
     yield harness
     harness.view.close()
-    harness.view.deleteLater()
+    for qt_object in (harness.view, harness.page, harness.profile):
+        shiboken6.delete(qt_object)
