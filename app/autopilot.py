@@ -172,8 +172,23 @@ class Autopilot:
                 )
             elif step == "results":
                 disconnect(view.loadFinished, loaded)
-                count = "String(document.querySelectorAll('[data-cadenas-hidden]').length)"
-                QTimer.singleShot(700, lambda: view.page().runJavaScript(count, 0, report_hidden))
+                wait_filtered(time.monotonic() + 5)
+
+        def wait_filtered(until: float) -> None:
+            """Until the K17 filter has checked the results (or 5 s passed), then count what it hid."""
+            probe = (
+                "JSON.stringify([document.documentElement.hasAttribute('data-cadenas-checked'),"
+                " document.querySelectorAll('[data-cadenas-hidden]').length])"
+            )
+
+            def seen(reply: str) -> None:
+                checked, hidden = json.loads(reply or "[false, 0]")
+                if checked or time.monotonic() > until:
+                    report_hidden(str(hidden))
+                else:
+                    QTimer.singleShot(100, lambda: wait_filtered(until))
+
+            view.page().runJavaScript(probe, 0, seen)
 
         view.loadFinished.connect(loaded)
 
