@@ -3,11 +3,15 @@
 * :func:`make_profile` applies the feature policy of kiosk.md K20 (no downloads but attachments, no
   spell-check unless the policy asks, no page clipboard, no PDF viewer, no permissions), installs the
   ``kiosk://`` handler and the request interceptor.
-* :class:`RuleInterceptor` filters every sub-resource on Chromium's IO thread (K15, K16): a pure lookup
-  in :class:`lockdown.policy.UrlPolicy`; verdicts go to a queue the GUI thread drains.
-* :class:`KioskPage` filters main-frame navigations (K8), denies popups (K7), uploads (K20) and
-  permissions. Blocked main frames emit :attr:`KioskPage.navigation_blocked`; the refused navigation's
-  ``loadFinished(False)`` is not an error (K9, trap T7).
+* :class:`RuleInterceptor` filters every sub-resource (K15, K16): a pure lookup in
+  :class:`lockdown.policy.UrlPolicy`, no GUI call, no I/O; verdicts go to a queue the GUI thread drains.
+  (K16 expects Chromium's IO thread; with Qt 6.12 it runs on the GUI thread, so it must stay cheap.)
+* :class:`KioskPage` filters main-frame **and sub-frame** navigations (K8; sub-frames here too because
+  QtWebEngine follows a sub-resource redirect before it asks the interceptor about the new URL, so an
+  allowed page redirecting an ``<iframe>`` to a blocked host would reach it), denies popups (K7), uploads
+  (K20) and permissions. Every refusal goes to the verdict queue (K19); blocked main frames also emit
+  :attr:`KioskPage.navigation_blocked`; the refused navigation's ``loadFinished(False)`` is not an error
+  (K9, trap T7).
 """
 
 from __future__ import annotations
@@ -155,13 +159,27 @@ class KioskPage(QWebEnginePage):
         self.permissionRequested.connect(self._deny_permission)
 
     def acceptNavigationRequest(self, url: QUrl, nav_type, is_main_frame: bool) -> bool:
-        """Allow a main-frame navigation only when the URL rules allow it (sub-frames: the interceptor)."""
-        if not is_main_frame or not self.interceptor.enabled:
+        """Allow a navigation (main frame or sub-frame, redirects included) only when the URL rules allow it."""
+        if not self.interceptor.enabled:
             return True
-        verdict = self.interceptor.policy.evaluate(url.toString())
+        text = url.toString()
+        verdict = self.interceptor.policy.evaluate(text)
         if verdict.allowed:
             return True
-        emit(self.navigation_blocked, url, verdict)
+        kind = _ResourceType.ResourceTypeMainFrame if is_main_frame else _ResourceType.ResourceTypeSubFrame
+        self.interceptor.verdicts.put(
+            BlockedRequest(
+                url=text,
+                rule_id=verdict.rule_id,
+                reason=verdict.reason,
+                resource_type=int(kind.value),
+                main_frame=is_main_frame,
+                monotonic=time.monotonic(),
+                wall=time.time(),
+            )
+        )
+        if is_main_frame:
+            emit(self.navigation_blocked, url, verdict)
         return False
 
     def createWindow(self, _type):
