@@ -182,7 +182,9 @@ class KioskWindow(QWidget):
         self.browse_channel = QWebChannel(self.browse_page)
         self.browse_channel.registerObject("rules", self.rules)
         self.browse_page.setWebChannel(self.browse_channel, QWebEngineScript.ScriptWorldId.ApplicationWorld)
-        self.browse_page.scripts().insert(search_filter_script(web_root, engines or []))
+        self.filter_script = search_filter_script(web_root, engines or [])
+        self.browse_page.scripts().insert(self.filter_script)
+        self.browse_page.loadFinished.connect(self._filter_again)
         self.browse_page.navigation_blocked.connect(self._browse_navigation_blocked)
         self.browse_page.urlChanged.connect(lambda _url: self.banner.hide())
 
@@ -266,9 +268,20 @@ class KioskWindow(QWidget):
         self.bridge.push({"type": "browser", "open": False})
 
     def _reset_browser(self) -> None:
-        self.close_browser()
-        self.browse_view.setUrl(QUrl("about:blank"))
-        self.browse_view.history().clear()
+        """Close the pane and forget what was browsed (a new question starts on the start page again)."""
+        if self.stack.currentIndex() != 0:
+            self.close_browser()
+        url = self.browse_view.url()
+        if not url.isEmpty() and url != QUrl("about:blank"):
+            self.browse_view.setUrl(QUrl("about:blank"))
+            self.browse_view.history().clear()
+
+    def _filter_again(self, ok: bool) -> None:
+        """Run the K17 filter again once the page loaded (it runs once per document; see search-filter.js)."""
+        if ok and self.browse_page.url().scheme() in ("http", "https"):
+            self.browse_page.runJavaScript(
+                self.filter_script.sourceCode(), QWebEngineScript.ScriptWorldId.ApplicationWorld.value
+            )
 
     def _exam_navigation_blocked(self, url: QUrl, _verdict: Any) -> None:
         self.bridge.push({"type": "blocked", "host": url.host() or urlsplit(url.toString()).scheme})

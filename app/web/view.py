@@ -192,8 +192,16 @@ class KioskPage(QWebEnginePage):
         return []
 
     def javaScriptConsoleMessage(self, level, message: str, line: int, source: str) -> None:
-        """Page console messages go to the log (never to a devtools console)."""
-        logger.debug("page console: %s (%s:%d)", message, source, line, extra={"event": "page_console"})
+        """Page console messages go to the log (never to a devtools console); errors as warnings."""
+        error = level == QWebEnginePage.JavaScriptConsoleMessageLevel.ErrorMessageLevel
+        logger.log(
+            logging.WARNING if error else logging.DEBUG,
+            "page console: %s (%s:%d)",
+            message,
+            source,
+            line,
+            extra={"event": "page_console"},
+        )
 
     @staticmethod
     def _deny_permission(permission: QWebEnginePermission) -> None:

@@ -6,6 +6,12 @@
 // dead ends.
 (function () {
   "use strict";
+  // Injected twice on purpose (user script, and again at loadFinished: QtWebEngine sometimes skips the
+  // user script of a page that commits in a new renderer process): run once per document.
+  if (window.cadenasSearchFilter) {
+    return;
+  }
+  window.cadenasSearchFilter = true;
   const engines = window.CADENAS_ENGINES || [];
   const engine = engines.find((e) => new RegExp(e.results_url, "i").test(location.href));
   if (!engine || typeof qt === "undefined") {
