@@ -519,23 +519,32 @@ class Kiosk:
         return {}
 
 
+class ConfigErrorWindow(QWidget):
+    """The pre-flight error window of an invalid setting (K60): what is wrong and where, in French and English."""
+
+    def __init__(self, error: KioskConfigError) -> None:
+        super().__init__()
+        self.setWindowTitle("Cadenas — configuration")
+        self.title = QLabel(
+            "Le kiosque ne peut pas démarrer : un réglage est invalide.\nThe kiosk cannot start: a setting is invalid."
+        )
+        self.detail = QLabel(f"{error.message('fr')}\n{error.message('en')}")
+        self.detail.setWordWrap(True)
+        self.detail.setAccessibleName("Détail / Detail")
+        self.quit_button = QPushButton("Quitter / Quit")
+        self.quit_button.setAccessibleName("Quitter / Quit")
+        layout = QVBoxLayout(self)
+        for widget in (self.title, self.detail, self.quit_button):
+            layout.addWidget(widget)
+        self.resize(800, 300)
+
+
 def show_config_error(error: KioskConfigError) -> int:
-    """The pre-flight error window for an invalid setting (a QApplication exists); returns when closed."""
-    window = QWidget()
-    window.setWindowTitle("Cadenas — configuration")
-    title = QLabel(
-        "Le kiosque ne peut pas démarrer : un réglage est invalide.\nThe kiosk cannot start: a setting is invalid."
-    )
-    detail = QLabel(f"{error.message('fr')}\n{error.message('en')}")
-    detail.setWordWrap(True)
-    detail.setAccessibleName("détail")
-    button = QPushButton("Quitter / Quit")
-    button.clicked.connect(QApplication.instance().quit)
-    layout = QVBoxLayout(window)
-    for widget in (title, detail, button):
-        layout.addWidget(widget)
-    window.resize(800, 300)
+    """Show :class:`ConfigErrorWindow` until it is closed (a QApplication exists); returns :data:`EXIT_CONFIG`."""
+    window = ConfigErrorWindow(error)
+    window.quit_button.clicked.connect(QApplication.instance().quit)
     window.show()
+    window.quit_button.setFocus()
     logger.error("invalid configuration", extra={"event": "config_invalid", "setting": error.setting})
     QApplication.instance().exec()
     return EXIT_CONFIG

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from app.config import KioskConfig
+from app.config import KioskConfig, KioskConfigError
 from app.main import search_engines, session_policy, split_ui_options, start_page
 from lockdown.policy import UrlRule
 
@@ -69,3 +69,20 @@ def test_search_engines_are_read_from_the_resources():
     engines = search_engines()
     assert {"duckduckgo-html", "qwant", "google", "bing", "cadenas-demo"} <= {e["name"] for e in engines}
     assert all({"results_url", "link_selector"} <= set(e) for e in engines)
+
+
+def test_an_invalid_setting_shows_a_window_naming_it_in_both_languages(qtbot):
+    from app.config import load_config
+    from app.main import ConfigErrorWindow
+
+    class NoPolicy:
+        def read(self):
+            return {}
+
+    with pytest.raises(KioskConfigError) as caught:
+        load_config(policy=NoPolicy(), argv=["--server-url", "ftp://exam.example"], environ={}, platform="linux")
+    window = ConfigErrorWindow(caught.value)
+    qtbot.addWidget(window)
+    assert "ServerUrl" in window.detail.text()
+    assert "réglage" in window.title.text() and "setting" in window.title.text()
+    assert window.quit_button.accessibleName() == "Quitter / Quit"
