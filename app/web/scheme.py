@@ -46,7 +46,7 @@ def register_kiosk_scheme() -> None:
     scheme = QWebEngineUrlScheme(SCHEME)
     scheme.setSyntax(QWebEngineUrlScheme.Syntax.Host)
     flags = QWebEngineUrlScheme.Flag
-    scheme.setFlags(flags.SecureScheme | flags.LocalAccessAllowed | flags.CorsEnabled)
+    scheme.setFlags(flags.SecureScheme | flags.LocalAccessAllowed | flags.CorsEnabled | flags.FetchApiAllowed)
     QWebEngineUrlScheme.registerScheme(scheme)
 
 

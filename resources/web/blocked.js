@@ -2,21 +2,9 @@
 // kiosk://app/blocked.html?host=<host>&lang=fr|en. No bridge; the host is shown as text only.
 "use strict";
 
-// fetch() fails on kiosk:// unless the scheme is registered with FetchApiAllowed (app/web/scheme.py);
-// XMLHttpRequest works with the scheme's current flags.
-function loadJson(path) {
-  return new Promise((resolve, reject) => {
-    const request = new XMLHttpRequest();
-    request.open("GET", path);
-    request.responseType = "json";
-    request.onload = () => {
-      if (request.response) resolve(request.response);
-      else reject(new Error(`${path}: ${request.status}`));
-    };
-    request.onerror = () => reject(new Error(`${path}: not loaded`));
-    request.send();
-  });
-}
+// A JSON file of this folder (the kiosk:// scheme is registered with FetchApiAllowed, app/web/scheme.py).
+const loadJson = (path) =>
+  fetch(path).then((reply) => (reply.ok ? reply.json() : Promise.reject(new Error(`${path}: ${reply.status}`))));
 
 async function showBlocked() {
   const query = new URLSearchParams(window.location.search);

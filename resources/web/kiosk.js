@@ -21,21 +21,9 @@ const $ = (id) => document.getElementById(id);
 
 // --- strings -----------------------------------------------------------------------------------
 
-// fetch() fails on kiosk:// unless the scheme is registered with FetchApiAllowed (app/web/scheme.py);
-// XMLHttpRequest works with the scheme's current flags.
-function loadJson(path) {
-  return new Promise((resolve, reject) => {
-    const request = new XMLHttpRequest();
-    request.open("GET", path);
-    request.responseType = "json";
-    request.onload = () => {
-      if (request.response) resolve(request.response);
-      else reject(new Error(`${path}: ${request.status}`));
-    };
-    request.onerror = () => reject(new Error(`${path}: not loaded`));
-    request.send();
-  });
-}
+// A JSON file of this folder (the kiosk:// scheme is registered with FetchApiAllowed, app/web/scheme.py).
+const loadJson = (path) =>
+  fetch(path).then((reply) => (reply.ok ? reply.json() : Promise.reject(new Error(`${path}: ${reply.status}`))));
 
 async function loadStrings() {
   for (const language of LANGUAGES) state.strings[language] = await loadJson(`i18n/${language}.json`);

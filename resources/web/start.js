@@ -14,21 +14,9 @@ function searchTemplate(query) {
   }
 }
 
-// fetch() fails on kiosk:// unless the scheme is registered with FetchApiAllowed (app/web/scheme.py);
-// XMLHttpRequest works with the scheme's current flags.
-function loadJson(path) {
-  return new Promise((resolve, reject) => {
-    const request = new XMLHttpRequest();
-    request.open("GET", path);
-    request.responseType = "json";
-    request.onload = () => {
-      if (request.response) resolve(request.response);
-      else reject(new Error(`${path}: ${request.status}`));
-    };
-    request.onerror = () => reject(new Error(`${path}: not loaded`));
-    request.send();
-  });
-}
+// A JSON file of this folder (the kiosk:// scheme is registered with FetchApiAllowed, app/web/scheme.py).
+const loadJson = (path) =>
+  fetch(path).then((reply) => (reply.ok ? reply.json() : Promise.reject(new Error(`${path}: ${reply.status}`))));
 
 async function translate(language) {
   if (language === "fr") return;

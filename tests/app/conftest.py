@@ -11,7 +11,11 @@ import os
 import sys
 import tempfile
 
+import keyring
+import keyring.backend
+import keyring.errors
 import pytest
+from keyring.backends import fail
 
 os.environ["QT_QPA_PLATFORM"] = "offscreen"  # always explicit (trap T18)
 if os.geteuid() == 0:
@@ -36,3 +40,41 @@ def _give_back_true():
     yield
     for _ in range(max(0, before - sys.getrefcount(True))):
         ctypes.pythonapi.Py_IncRef(ctypes.py_object(True))
+
+
+class MemoryKeyring(keyring.backend.KeyringBackend):
+    """An in-memory keyring backend (kiosk.md B8): no desktop keyring exists on the test machine."""
+
+    priority = 1
+
+    def __init__(self):
+        super().__init__()
+        self.data: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service, username):
+        return self.data.get((service, username))
+
+    def set_password(self, service, username, password):
+        self.data[(service, username)] = password
+
+    def delete_password(self, service, username):
+        if self.data.pop((service, username), None) is None:
+            raise keyring.errors.PasswordDeleteError(username)
+
+
+@pytest.fixture
+def mem_keyring():
+    """The in-memory keyring for the test."""
+    previous, backend = keyring.get_keyring(), MemoryKeyring()
+    keyring.set_keyring(backend)
+    yield backend
+    keyring.set_keyring(previous)
+
+
+@pytest.fixture
+def no_keyring():
+    """No usable keyring backend (``NoKeyringError``), as on a headless machine."""
+    previous = keyring.get_keyring()
+    keyring.set_keyring(fail.Keyring())
+    yield
+    keyring.set_keyring(previous)

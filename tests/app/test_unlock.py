@@ -7,9 +7,7 @@ import logging
 import stat
 
 import httpx
-import keyring
 import pytest
-from keyring.backends import fail
 
 from app.sync.client import KioskApiClient, RetryPolicy, SyncConfig
 from app.sync.device import KEYRING_SERVICE, Device
@@ -26,7 +24,6 @@ from app.unlock import (
     online_verifier,
 )
 from server import security
-from tests.app.sync.test_device import MemoryKeyring
 
 INSTALL_ID = "kiosk-test-1"
 SERVER_KEY = "server-secret-key"
@@ -34,20 +31,8 @@ SESSION_ID = 42
 SECRET = security.kiosk_unlock_secret(SERVER_KEY, SESSION_ID, INSTALL_ID)
 
 
-@pytest.fixture
-def mem_keyring():
-    previous, backend = keyring.get_keyring(), MemoryKeyring()
-    keyring.set_keyring(backend)
-    yield backend
-    keyring.set_keyring(previous)
 
 
-@pytest.fixture
-def no_keyring():
-    previous = keyring.get_keyring()
-    keyring.set_keyring(fail.Keyring())
-    yield
-    keyring.set_keyring(previous)
 
 
 class Clock:

@@ -7,7 +7,6 @@ import json
 import socket
 
 import httpx
-import keyring
 import pytest
 from sqlalchemy import select
 
@@ -16,7 +15,6 @@ from app.sync.device import Device
 from app.sync.errors import SyncError, SyncErrorKind
 from app.sync.journal import ANSWER, CourseKey, Journal
 from server.models import Answer, Candidate, KioskEvent
-from tests.app.sync.test_device import MemoryKeyring
 from tests.server import conftest as server_fixtures
 
 # The server's fixtures, made visible to pytest here (a non-root conftest may not use pytest_plugins).
@@ -28,12 +26,6 @@ live_demo = server_fixtures.live_demo
 FAST = RetryPolicy(max_attempts=2, base_delay=0.01, max_delay=0.02)
 
 
-@pytest.fixture
-def mem_keyring():
-    previous, backend = keyring.get_keyring(), MemoryKeyring()
-    keyring.set_keyring(backend)
-    yield backend
-    keyring.set_keyring(previous)
 
 
 def closed_port_url() -> str:
