@@ -76,7 +76,8 @@ def test_unwritable_output_is_reported(tmp_path, caplog):
 
 
 def test_the_installed_command_simulates_on_the_shipped_bank(tmp_path):
-    command = ["simulate", "--bank", "resources/bank", "--examinees", "50", "--json", "--output", str(tmp_path / "r.json")]
+    output = str(tmp_path / "r.json")
+    command = ["simulate", "--bank", "resources/bank", "--examinees", "50", "--json", "--output", output]
     done = subprocess.run(
         [sys.executable, "-m", "cadenas", *command],
         capture_output=True,
