@@ -59,7 +59,8 @@ from app.web.bridge import Bridge, BridgeError, field
 from app.web.scheme import ORIGIN, register_kiosk_scheme
 from app.web.view import ProfileOptions, RuleInterceptor, make_profile
 from lockdown import preflight
-from lockdown.os import ClipboardGuardOperation, ClipboardPolicy, KeepAwakeOperation, OperationError, OperationStack
+from lockdown.operations import ClipboardGuardOperation, KeepAwakeOperation, OperationError, OperationStack
+from lockdown.os import ClipboardPolicy
 from lockdown.policy import ALLOW, BLOCK, UrlPolicy, UrlRule
 
 register_kiosk_scheme()  # at import time, before any QApplication (trap T16)

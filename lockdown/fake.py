@@ -9,8 +9,8 @@ FakeKeepAwake            recorded calls, :attr:`~FakeKeepAwake.active`; scripted
 FakeClipboardGuard       recorded calls, the current policy
 FakeProcessTable         a static table (replaceable)
 FakeSessionEvents        :meth:`~FakeSessionEvents.emit` / ``play`` scripted events, fake timestamps
-FakeRemoteSignals        a remote flag and a VM report, or a captured :class:`~lockdown.os.VmInventory`
-FakeOperation            an :class:`~lockdown.os.Operation` writing to a shared log; scripted failures
+FakeRemoteSignals        a remote flag and a VM report, or a captured :class:`~lockdown.vm.VmInventory`
+FakeOperation            an :class:`~lockdown.operations.Operation` writing to a shared log; scripted failures
 =======================  ==============================================================================
 
 A fake raises :class:`~lockdown.os.MechanismError` wherever the Protocol says the real one may, when the test
@@ -33,10 +33,8 @@ from lockdown.os import (
     SessionEventKind,
     Subscribers,
     Unsubscribe,
-    VmInventory,
-    VmReport,
-    score_vm,
 )
+from lockdown.vm import VmInventory, VmReport, score_vm
 
 __all__ = [
     "FakeCaptureProtection",
@@ -242,7 +240,7 @@ class FakeRemoteSignals:
     remote : bool or None
         What :meth:`remote_session` returns.
     vm : VmReport or VmInventory
-        The report, or a captured inventory scored with :func:`~lockdown.os.score_vm`.
+        The report, or a captured inventory scored with :func:`~lockdown.vm.score_vm`.
     """
 
     def __init__(self, remote: bool | None = False, vm: VmReport | VmInventory | None = None):
@@ -263,7 +261,7 @@ class FakeRemoteSignals:
 
 @dataclass
 class FakeOperation:
-    """An :class:`~lockdown.os.Operation` appending ``"<name>.<method>"`` to a shared :attr:`log`.
+    """An :class:`~lockdown.operations.Operation` appending ``"<name>.<method>"`` to a shared :attr:`log`.
 
     Methods named in :attr:`fail_on` raise :class:`~lockdown.os.MechanismError` after logging.
     """

@@ -35,7 +35,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from lockdown.os import Display, VmReport
+from lockdown.os import Display
+from lockdown.vm import VmReport
 
 __all__ = [
     "JOURNAL_FAIL_BYTES",
@@ -67,7 +68,7 @@ JOURNAL_FAIL_BYTES = 50 * _MIB
 JOURNAL_WARN_BYTES = 200 * _MIB
 #: Clock skew against the server above which pre-flight warns (K60).
 MAX_CLOCK_SKEW = dt.timedelta(minutes=2)
-#: VM score (:func:`lockdown.os.score_vm`) from which the remote/VM check warns.
+#: VM score (:func:`lockdown.vm.score_vm`) from which the remote/VM check warns.
 VM_WARN_SCORE = 0.5
 
 #: Stable :attr:`CheckResult.fix_hint` keys; the UI maps each to a button or a translated hint.

@@ -25,7 +25,8 @@ import logging
 import sys
 from typing import Any
 
-from lockdown.os import CaptureStatus, MechanismError, UnsupportedPlatformError, VmReport
+from lockdown.os import CaptureStatus, MechanismError, UnsupportedPlatformError
+from lockdown.vm import VmReport
 
 __all__ = [
     "ES_CONTINUOUS",

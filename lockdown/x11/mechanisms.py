@@ -17,7 +17,8 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
-from lockdown.os import CaptureStatus, MechanismError, ProcessInfo, VmInventory, VmReport, score_vm
+from lockdown.os import CaptureStatus, MechanismError, ProcessInfo
+from lockdown.vm import VmInventory, VmReport, score_vm
 
 __all__ = [
     "REMOTE_ENVIRONMENT_MARKERS",
@@ -110,7 +111,7 @@ class LinuxRemoteSignals:
         return None
 
     def vm_signals(self) -> VmReport:
-        """:func:`~lockdown.os.score_vm` on the DMI strings and the CPU flags; unreadable files count as unknown.
+        """:func:`~lockdown.vm.score_vm` on the DMI strings and the CPU flags; unreadable files count as unknown.
 
         Raises
         ------
@@ -123,7 +124,7 @@ class LinuxRemoteSignals:
         return score_vm(self._inventory(texts))
 
     def inventory(self) -> VmInventory:
-        """The raw :class:`~lockdown.os.VmInventory` (empty strings / None for what cannot be read)."""
+        """The raw :class:`~lockdown.vm.VmInventory` (empty strings / None for what cannot be read)."""
         return self._inventory(self._texts())
 
     def _texts(self) -> dict[str, str | None]:

@@ -29,8 +29,8 @@ from lockdown.os import (
     RemoteSignals,
     SessionEvents,
     Severity,
-    VmInventory,
 )
+from lockdown.vm import VmInventory
 
 
 def test_fake_mechanisms_bundle_one_fake_per_protocol():

@@ -9,7 +9,7 @@ from types import SimpleNamespace
 import pytest
 
 from lockdown.fake import fake_display
-from lockdown.os import MechanismError, VmReport
+from lockdown.os import MechanismError
 from lockdown.preflight import (
     JOURNAL_FAIL_BYTES,
     JOURNAL_WARN_BYTES,
@@ -28,6 +28,7 @@ from lockdown.preflight import (
     run_checks,
     worst_status,
 )
+from lockdown.vm import VmReport
 
 MIB = 1024 * 1024
 T0 = dt.datetime(2025, 3, 1, 9, 0, tzinfo=dt.UTC)
