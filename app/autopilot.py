@@ -25,6 +25,7 @@ from typing import Any
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
+from app.controller_model import MSG_COURSE_ENDED
 from app.qt_compat import disconnect
 
 logger = logging.getLogger(__name__)
@@ -109,6 +110,10 @@ class Autopilot:
     def _on_sign_in(self, message: dict[str, Any]) -> None:
         self._status("sign_in", error=message.get("error"), resuming=message.get("resuming"))
         self._screen("sign-in")
+        if message.get("error") == MSG_COURSE_ENDED:
+            self._status("course_already_ended")
+            QTimer.singleShot(1000, QApplication.instance().quit)
+            return
         delay = self.delay if message.get("error") is None else 1000
         self._later(lambda: self._call("sign_in", **self.plan["sign_in"]), delay)
 

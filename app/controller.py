@@ -190,6 +190,12 @@ class SessionController:
             self.on_session(reply["session"])
         course = reply.get("course") or {}
         if course.get("finished"):
+            if self._marker is not None and self._marker.course == self.course:
+                # Killed after the server kept the last answer but before its receipt was journaled: settle
+                # the journal (the replay is idempotent) and clear the marker, then the end screen.
+                key = self.course
+                self._run(lambda: self.syncer.flush(key), lambda _report: self._end(), lambda _exc: self._end())
+                return
             self.state = State.SIGN_IN
             self.view.show_sign_in(MSG_COURSE_ENDED)
             return

@@ -16,10 +16,13 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = pytest.mark.skipif(
-    shutil.which("Xvfb") is None or shutil.which("openbox") is None,
-    reason="needs Xvfb and openbox (scripts/setup installs them with the kiosk extra)",
-)
+pytestmark = [
+    pytest.mark.x11,
+    pytest.mark.skipif(
+        shutil.which("Xvfb") is None or shutil.which("openbox") is None,
+        reason="needs Xvfb and openbox (scripts/setup installs them with the kiosk extra)",
+    ),
+]
 
 
 def test_demo_auto_plays_a_whole_course_and_prints_the_contract(tmp_path):
