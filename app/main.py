@@ -39,7 +39,14 @@ from PySide6.QtGui import QDesktopServices, QGuiApplication
 from PySide6.QtWebEngineCore import qWebEngineChromiumVersion
 from PySide6.QtWidgets import QApplication, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from app.config import KioskConfig, KioskConfigError, chromium_flags, forbidden_variables, load_config
+from app.config import (
+    POLICY_SOURCE,
+    KioskConfig,
+    KioskConfigError,
+    chromium_flags,
+    forbidden_variables,
+    load_config,
+)
 from app.controller import SessionController
 from app.controller_model import PreflightReport
 from app.heartbeat import Heartbeat
@@ -129,6 +136,38 @@ def search_engines() -> list[dict[str, Any]]:
     return data["engines"]
 
 
+def policy_extras(config: KioskConfig) -> tuple[int, ClipboardPolicy]:
+    """``AllowedDisplays`` (K32, default 1) and ``ClipboardPolicy`` (K35) from the policy's pass-through values.
+
+    The clipboard default is ``Allow``, not K57's ``Isolated``: "Isolated" clears the OS clipboard on every
+    change, which without an in-page private clipboard would also break copy and paste inside the kiosk.
+
+    Raises
+    ------
+    KioskConfigError
+        A value that is not a positive whole number of displays, or not Allow, Block or Isolated.
+    """
+    raw_displays = config.passthrough.get("AllowedDisplays", 1)
+    if isinstance(raw_displays, bool) or not str(raw_displays).strip().isdigit() or int(str(raw_displays)) < 1:
+        raise KioskConfigError(
+            "AllowedDisplays",
+            POLICY_SOURCE,
+            english=f"{raw_displays!r} is not a number of displays (1 or more)",
+            french=f"{raw_displays!r} n'est pas un nombre d'écrans (1 ou plus)",
+        )
+    raw_clipboard = str(config.passthrough.get("ClipboardPolicy", "Allow"))
+    try:
+        clipboard = ClipboardPolicy(raw_clipboard)
+    except ValueError:
+        raise KioskConfigError(
+            "ClipboardPolicy",
+            POLICY_SOURCE,
+            english=f"{raw_clipboard!r} is not one of Allow, Block, Isolated",
+            french=f"{raw_clipboard!r} n'est pas l'une des valeurs Allow, Block, Isolated",
+        ) from None
+    return int(str(raw_displays)), clipboard
+
+
 def kiosk_version() -> str:
     """The installed kiosk's version."""
     try:
@@ -141,7 +180,7 @@ class Kiosk:
     """Everything the UI process runs, built from ``config`` once the ``QApplication`` exists."""
 
     def __init__(self, config: KioskConfig, options: UiOptions, *, environ: dict[str, str] | None = None) -> None:
-
+        self._allowed_displays, self.clipboard_policy = policy_extras(config)  # first: may raise KioskConfigError
         self.config, self.options = config, options
         self.environ = dict(os.environ if environ is None else environ)
         self.signing_lock = threading.Lock()
@@ -206,7 +245,6 @@ class Kiosk:
         self.bridge.handlers.update(self._bridge_handlers())
         self.window.quit_requested.connect(QGuiApplication.instance().quit)
         self.mechanisms.displays.subscribe(self._displays_changed)
-        self._allowed_displays = int(config.passthrough.get("AllowedDisplays", 1) or 1)
         self.displays = self.mechanisms.displays.active_displays()  # read on the GUI thread
 
         self.timers = []
@@ -219,18 +257,6 @@ class Kiosk:
             timer.setInterval(int(seconds * 1000))
             timer.timeout.connect(slot)
             self.timers.append(timer)
-        # K35: the OS clipboard policy. Default Allow: "Isolated" clears the OS clipboard on every change,
-        # which without the in-page private clipboard would also break copy and paste inside the kiosk.
-        raw_policy = str(config.passthrough.get("ClipboardPolicy", "Allow"))
-        try:
-            self.clipboard_policy = ClipboardPolicy(raw_policy)
-        except ValueError:
-            raise KioskConfigError(
-                "ClipboardPolicy",
-                "machine policy",
-                english=f"{raw_policy!r} is not one of Allow, Block, Isolated",
-                french=f"{raw_policy!r} n'est pas l'une des valeurs Allow, Block, Isolated",
-            ) from None
         self.operations = OperationStack()
         self.watchdog = LockWatchdog(self._wedged)
         self.autopilot = None

@@ -86,3 +86,36 @@ def test_an_invalid_setting_shows_a_window_naming_it_in_both_languages(qtbot):
     assert "ServerUrl" in window.detail.text()
     assert "réglage" in window.title.text() and "setting" in window.title.text()
     assert window.quit_button.accessibleName() == "Quitter / Quit"
+
+
+@pytest.mark.parametrize(
+    ("extras", "expected"),
+    [
+        ({}, (1, "Allow")),
+        ({"AllowedDisplays": 2, "ClipboardPolicy": "block"}, (2, "Block")),
+        ({"AllowedDisplays": "3"}, (3, "Allow")),
+    ],
+)
+def test_policy_extras(extras, expected):
+    from app.main import policy_extras
+
+    config = KioskConfig(server_url="https://exam.example", data_dir=Path("/tmp/k"), passthrough=extras)
+    displays, clipboard = policy_extras(config)
+    assert (displays, clipboard.value) == expected
+
+
+@pytest.mark.parametrize(
+    ("extras", "setting"),
+    [
+        ({"AllowedDisplays": 0}, "AllowedDisplays"),
+        ({"AllowedDisplays": "two"}, "AllowedDisplays"),
+        ({"ClipboardPolicy": "Sometimes"}, "ClipboardPolicy"),
+    ],
+)
+def test_invalid_policy_extras_name_the_setting(extras, setting):
+    from app.main import policy_extras
+
+    config = KioskConfig(server_url="https://exam.example", data_dir=Path("/tmp/k"), passthrough=extras)
+    with pytest.raises(KioskConfigError) as caught:
+        policy_extras(config)
+    assert caught.value.setting == setting
