@@ -198,6 +198,7 @@ class Kiosk:
 
         self.verdicts: queue.SimpleQueue = queue.SimpleQueue()
         self.interceptor = RuleInterceptor(session_policy(config, None), self.verdicts)
+        self.interceptor.language = config.language
         self.profile = make_profile(
             ProfileOptions(spellcheck=config.spellcheck, clipboard=config.clipboard, language=config.language),
             web_root=WEB,
@@ -378,7 +379,7 @@ class Kiosk:
             language = field(m, "language", str)
             if language not in ("fr", "en"):
                 raise BridgeError("bad_request", "language must be fr or en")
-            self.language = language
+            self.language = self.interceptor.language = language
             return {"language": language}
 
         return {

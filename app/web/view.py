@@ -21,6 +21,7 @@ import logging
 import queue
 import time
 from pathlib import Path
+from urllib.parse import urlencode
 
 from PySide6.QtCore import QObject, QUrl, Signal
 from PySide6.QtWebEngineCore import (
@@ -34,7 +35,7 @@ from PySide6.QtWebEngineCore import (
 )
 
 from app.qt_compat import emit
-from app.web.scheme import SCHEME, KioskSchemeHandler
+from app.web.scheme import ORIGIN, SCHEME, KioskSchemeHandler
 from lockdown.policy import UrlPolicy, Verdict
 
 logger = logging.getLogger(__name__)
@@ -56,11 +57,16 @@ class BlockedRequest:
     wall: float
 
 
+def blocked_page(host: str, language: str) -> QUrl:
+    """The kiosk page a blocked sub-frame shows (K18): ``kiosk://app/blocked.html?host=...&lang=...``."""
+    return QUrl(f"{ORIGIN}/blocked.html?{urlencode({'host': host, 'lang': language})}")
+
+
 class RuleInterceptor(QWebEngineUrlRequestInterceptor):
-    """Blocks every request the policy refuses; runs on Chromium's IO thread (no GUI, no I/O, K16).
+    """Blocks every request the policy refuses (no GUI call, no I/O, K16); a blocked sub-frame shows a kiosk page.
 
     ``policy`` may be replaced at any time by assigning :attr:`policy` (a reference swap, atomic in
-    Python), e.g. when the session's rules arrive at sign-in.
+    Python), e.g. when the session's rules arrive at sign-in; :attr:`language` is the blocked page's.
     """
 
     def __init__(self, policy: UrlPolicy, verdicts: queue.SimpleQueue, parent: QObject | None = None) -> None:
@@ -68,17 +74,21 @@ class RuleInterceptor(QWebEngineUrlRequestInterceptor):
         self.policy = policy
         self.verdicts = verdicts
         self.enabled = True
+        self.language = "fr"
 
     def interceptRequest(self, info: QWebEngineUrlRequestInfo) -> None:
-        """Block the request when the policy says so and queue the verdict."""
+        """Block the request when the policy says so (a sub-frame is sent to the blocked page) and queue the verdict."""
         if not self.enabled:
             return
         url = info.requestUrl().toString()
         verdict: Verdict = self.policy.evaluate(url)
         if verdict.allowed:
             return
-        info.block(True)
         kind = info.resourceType()
+        if kind == _ResourceType.ResourceTypeSubFrame:
+            info.redirect(blocked_page(info.requestUrl().host(), self.language))  # no request leaves
+        else:
+            info.block(True)
         self.verdicts.put(
             BlockedRequest(
                 url=url,
@@ -159,12 +169,17 @@ class KioskPage(QWebEnginePage):
         self.permissionRequested.connect(self._deny_permission)
 
     def acceptNavigationRequest(self, url: QUrl, nav_type, is_main_frame: bool) -> bool:
-        """Allow a navigation (main frame or sub-frame, redirects included) only when the URL rules allow it."""
+        """Allow a navigation only when the URL rules allow it.
+
+        Main frames are refused here. A sub-frame's first request is left to the interceptor, which sends it
+        to the kiosk's blocked page (K18); a sub-frame *redirected* to a blocked URL is refused here, since Qt
+        would follow the redirect before asking the interceptor.
+        """
         if not self.interceptor.enabled:
             return True
         text = url.toString()
         verdict = self.interceptor.policy.evaluate(text)
-        if verdict.allowed:
+        if verdict.allowed or (not is_main_frame and nav_type != _NavigationType.NavigationTypeRedirect):
             return True
         kind = _ResourceType.ResourceTypeMainFrame if is_main_frame else _ResourceType.ResourceTypeSubFrame
         self.interceptor.verdicts.put(

@@ -18,7 +18,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import shiboken6
-from PySide6.QtCore import QPoint, Qt, QUrl
+from PySide6.QtCore import QPoint, Qt, QUrl, QUrlQuery
 from PySide6.QtWebEngineCore import QWebEngineDownloadRequest, QWebEnginePage, QWebEngineUrlRequestInfo
 from PySide6.QtWebEngineWidgets import QWebEngineView
 from PySide6.QtWidgets import QApplication
@@ -761,3 +761,17 @@ def test_an_attachment_link_downloads_nothing(browser_allowing_a, servers, tmp_p
     assert "/file.bin" in a.paths()  # the browser really got the attachment's response...
     assert list(tmp_path.iterdir()) == []  # ...and wrote nothing, not even a partial file
     assert browser.page.url() == QUrl(a.url("/downloads"))
+
+
+def test_a_blocked_sub_frame_shows_the_kiosk_blocked_page_k18(browser_blocking_b, servers):
+    browser, a, b = browser_blocking_b, servers.allowed, servers.blocked
+    assert browser.load(a.url("/subresources")) is True
+
+    def frame_urls() -> list[str]:
+        return [frame.url().toString() for frame in browser.page.mainFrame().children()]
+
+    browser.qtbot.waitUntil(lambda: any(u.startswith("kiosk://app/blocked.html") for u in frame_urls()), timeout=5000)
+    (shown,) = [u for u in frame_urls() if u.startswith("kiosk://app/blocked.html")]
+    assert QUrlQuery(QUrl(shown)).queryItemValue("host") == "127.0.0.1"
+    assert QUrlQuery(QUrl(shown)).queryItemValue("lang") == "fr"
+    assert b.requests() == []
