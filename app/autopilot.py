@@ -10,7 +10,10 @@ The plan (JSON file): ``sign_in`` (the fields of the ``sign_in`` op), ``answers`
 value; others get a plausible default), ``status_file``, ``screenshots`` (folder, optional),
 ``browse_first_free`` (open the browsing pane on the first free question), ``hold_focused``
 (wait on the first focused question until the focus went away and came back, at most
-``hold_seconds``), ``delay_ms`` between steps. Only in relaxed strictness (see app.main).
+``hold_seconds``), ``lock_at`` (question numbers where a second screen is "plugged in", which locks
+the kiosk; the autopilot then waits, typing on the lock screen any ``unlock_code`` the orchestrator
+writes in ``commands_file``, until the kiosk is unlocked), ``delay_ms`` between steps. Only in relaxed
+strictness (see app.main).
 """
 
 from __future__ import annotations
@@ -22,11 +25,13 @@ import time
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
 from app.controller_model import MSG_COURSE_ENDED
 from app.qt_compat import disconnect
+from lockdown.os import Display
 
 logger = logging.getLogger(__name__)
 
@@ -55,7 +60,10 @@ class Autopilot:
         self.held = False
         self.shot_count = len(list(self.shots.glob("*.png"))) if self.shots and self.shots.is_dir() else 0
         self.seen_screens: set[str] = set()
-        self.answered: set[str] = set()
+        self.locked_at: set[int] = set()
+        self.commands_path = Path(self.plan["commands_file"]) if self.plan.get("commands_file") else None
+        # A restarted kiosk does not replay the commands of the process before it.
+        self.commands_read = len(self._read_commands())
         kiosk.bridge.pushed.connect(self._pushed)
         self._status("started", pid=os.getpid())
 
@@ -139,6 +147,9 @@ class Autopilot:
         if not challenge["focused"] and self.plan.get("browse_first_free") and not self.browsed:
             self.browsed = True
             self._later(lambda: self._browse(challenge), 600)
+        elif message["number"] in self.plan.get("lock_at", []) and message["number"] not in self.locked_at:
+            self.locked_at.add(message["number"])
+            self._later(lambda: self._plug_second_screen(challenge), 600)
         elif challenge["focused"] and self.plan.get("hold_focused") and not self.held:
             self.held = True
             self._status("holding_focused", challenge_id=challenge["id"])
@@ -211,6 +222,45 @@ class Autopilot:
             self._later(lambda: self._answer(challenge), 800)
             return
         QTimer.singleShot(100, lambda: self._hold(challenge, until))
+
+    def _plug_second_screen(self, challenge: dict[str, Any]) -> None:
+        """A second screen appears (the display provider's path): the kiosk locks; wait for the unlock."""
+        screens = list(self.kiosk.displays)
+        self._status("second_screen_plugged", screens=len(screens) + 1)
+        self.kiosk.displays_changed([*screens, Display("autopilot-second-screen", 1920, 1080, primary=False)])
+        windows = self.kiosk.lock_screens.windows
+        if windows:
+            self._screenshot("lock-screen", widget=windows[0])
+        self._wait_unlocked(challenge, screens, time.monotonic() + float(self.plan.get("unlock_seconds", 60)))
+
+    def _wait_unlocked(self, challenge: dict[str, Any], screens: list[Any], until: float) -> None:
+        """Type the codes the orchestrator sends on the lock screen; once unlocked, unplug and answer."""
+        for command in self._new_commands():
+            code = command.get("unlock_code")
+            windows = self.kiosk.lock_screens.windows
+            if code and windows:
+                field = windows[0].code_input
+                QTest.keyClicks(field, code)  # typed, as the invigilator would, then Enter
+                QTest.keyClick(field, Qt.Key.Key_Return)
+                self._status("unlock_code_typed")
+        if not self.kiosk.controller.locked:
+            self.kiosk.displays_changed(screens)
+            self._status("unlocked")
+            self._later(lambda: self._answer(challenge), 800)
+        elif time.monotonic() > until:
+            self._status("unlock_timeout")
+        else:
+            QTimer.singleShot(200, lambda: self._wait_unlocked(challenge, screens, until))
+
+    def _read_commands(self) -> list[str]:
+        if self.commands_path is None or not self.commands_path.exists():
+            return []
+        return self.commands_path.read_text(encoding="utf-8").splitlines()
+
+    def _new_commands(self) -> list[dict[str, Any]]:
+        lines = self._read_commands()
+        new, self.commands_read = lines[self.commands_read :], len(lines)
+        return [json.loads(line) for line in new if line.strip()]
 
     def _answer(self, challenge: dict[str, Any]) -> None:
         question = self.kiosk.controller.question

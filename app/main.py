@@ -245,7 +245,7 @@ class Kiosk:
         self.focus = FocusWatcher(self.window, self._focus_changed)
         self.bridge.handlers.update(self._bridge_handlers())
         self.window.quit_requested.connect(QGuiApplication.instance().quit)
-        self.mechanisms.displays.subscribe(self._displays_changed)
+        self.mechanisms.displays.subscribe(self.displays_changed)
         self.displays = self.mechanisms.displays.active_displays()  # read on the GUI thread
 
         self.timers = []
@@ -438,7 +438,8 @@ class Kiosk:
         if event.kind == "lost" and not self.controller.locked:
             self.controller.focus_lost(event.wall)
 
-    def _displays_changed(self, displays: list[Any]) -> None:
+    def displays_changed(self, displays: list[Any]) -> None:
+        """The screens changed (hot-plug): reported, and more than allowed during a course locks the kiosk (K32)."""
         self.displays = list(displays)
         self._event("displays_changed", {"screens": len(displays)})
         if len(displays) > self._allowed_displays and self.controller.course is not None:

@@ -387,6 +387,15 @@ class Invigilator:
         """Let the candidate start or resume."""
         self.http.post(f"/invigilator/sessions/{self.session_id}/candidates/{candidate_id}/authorisation").raise_for_status()
 
+    def unlock_code(self, candidate_id: int) -> str:
+        """The one-time code of the candidate's locked kiosk, as the portal shows it (K44)."""
+        path = f"/invigilator/sessions/{self.session_id}/candidates/{candidate_id}/unlock-code"
+        return self.http.post(path).raise_for_status().json()["code"]
+
+    def unlock(self, candidate_id: int) -> None:
+        """Unlock the candidate's kiosk remotely (an instruction in its next heartbeat reply, K45)."""
+        self.http.post(f"/invigilator/sessions/{self.session_id}/candidates/{candidate_id}/unlock").raise_for_status()
+
     def close(self) -> None:
         """Log out (drop the cookie)."""
         self.http.close()

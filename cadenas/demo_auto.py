@@ -1,10 +1,12 @@
 """The scripted course of ``cadenas demo --auto`` (see :mod:`cadenas.demo`): the orchestrator's side.
 
-The kiosk's autopilot answers; this side plays the invigilator (authorisations through the portal's
-API) and the accidents: it takes the focus away on the first focused question (another X window
-activated with xdotool), cuts the network for a few seconds, and kills the kiosk (SIGKILL) once,
-then starts it again on the same data directory, where the resume marker leads to the
-invigilator's authorisation. At the end the session is finalised and the certificate written.
+The kiosk's autopilot answers; this side plays the invigilator (authorisations and unlocks through
+the portal's API) and the accidents: it takes the focus away on the first focused question (another
+X window activated with xdotool), cuts the network for a few seconds, and kills the kiosk (SIGKILL)
+once, then starts it again on the same data directory, where the resume marker leads to the
+invigilator's authorisation. The autopilot plugs a "second screen" twice, which locks the kiosk:
+the first lock is opened with the one-time code the portal shows (typed on the lock screen), the
+second remotely from the portal. At the end the session is finalised and the certificate written.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from cadenas.demo import (
     TcpProxy,
     VirtualDisplay,
     correct_answers,
+    wait_until,
 )
 from cadenas.demo_web import DemoWeb
 
@@ -74,12 +77,22 @@ class ScriptedCourse:
         cut_at: int = 5,
         crash_at: int = 9,
         cut_seconds: float = 12.0,
+        lock_at: tuple[int, ...] = (3, 12),
         web: DemoWeb | None = None,
     ) -> None:
+        self.lock_at = lock_at
         self.web = web
         self.server, self.root, self.display, self.virtual = server, root, display, virtual
         self.timeout, self.cut_at, self.crash_at, self.cut_seconds = timeout, cut_at, crash_at, cut_seconds
-        self.steps: dict[str, Any] = {"focus_out": False, "disconnection": False, "crash": False, "resumed": False}
+        self.steps: dict[str, Any] = {
+            "focus_out": False,
+            "disconnection": False,
+            "crash": False,
+            "resumed": False,
+            "unlocked_with_code": False,
+            "unlocked_remotely": False,
+        }
+        self.locks = 0
         self.number = 0
 
     def _plan(self, info: dict[str, Any]) -> Path:
@@ -92,6 +105,8 @@ class ScriptedCourse:
             "browse_first_free": True,
             "hold_focused": self.virtual is not None,
             "hold_seconds": 20,
+            "lock_at": list(self.lock_at),
+            "commands_file": str(self.root / "autopilot-commands.jsonl"),
             "delay_ms": 150,
         }
         path = self.root / "plan.json"
@@ -183,9 +198,31 @@ class ScriptedCourse:
             time.sleep(0.05)
             kiosk.kill()
             return self._kiosk(proxy, plan), False
+        elif kind == "locked" and event.get("locked"):
+            self._unlock(invigilator, person)
+        elif kind == "locked":
+            key = "unlocked_with_code" if self.locks == 1 else "unlocked_remotely"
+            self.steps[key] = True
         elif kind == "end":
             return kiosk, True
         return kiosk, False
+
+    def _unlock(self, invigilator: Invigilator, person: dict[str, Any]) -> None:
+        """The kiosk locked: open it as an invigilator would (once with the portal's code, then remotely).
+
+        The first time, the one-time code the portal shows goes to the autopilot, which types it on the
+        lock screen; the next times, the portal's remote unlock (an instruction in the heartbeat reply).
+        """
+        self.locks += 1
+        candidate = invigilator.candidate(person["last_name"])
+        # The portal knows the lock once a heartbeat (every 5 s) reported it.
+        wait_until(lambda: (invigilator.candidate(person["last_name"])["kiosk"] or {}).get("locked"), 20, "the lock")
+        if self.locks == 1:
+            code = invigilator.unlock_code(candidate["id"])
+            with (self.root / "autopilot-commands.jsonl").open("a", encoding="utf-8") as out:
+                out.write(json.dumps({"unlock_code": code}) + "\n")
+        else:
+            invigilator.unlock(candidate["id"])
 
 
 def invigilator_candidate_id(server: EmbeddedServer, session_id: int, last_name: str) -> int:

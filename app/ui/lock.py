@@ -107,6 +107,20 @@ def _elapsed_text(seconds: float) -> str:
     return f"{hours:d}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60:d}:{rest % 60:02d}"
 
 
+#: Calm, high-contrast and large: read from a distance by the candidate and the invigilator.
+_STYLE = """
+LockWindow { background: #1d2733; }
+#panel { background: #ffffff; border-radius: 8px; }
+QLabel { color: #1b1b1b; font-size: 17px; }
+#title { font-size: 30px; font-weight: bold; color: #8a1c1c; }
+QListWidget { font-size: 17px; color: #1b1b1b; border: 1px solid #767676; }
+QLineEdit { font-size: 26px; padding: 8px; letter-spacing: 4px; border: 2px solid #1d2733; }
+QLineEdit:focus { border: 3px solid #0a4ea3; }
+QPushButton { font-size: 18px; padding: 10px; background: #0a4ea3; color: #ffffff; border-radius: 4px; }
+QPushButton:focus { outline: 3px solid #ffbf47; }
+"""
+
+
 class LockWindow(QWidget):
     """The lock screen of one screen: reasons, time locked, code input, raise-hand button.
 
@@ -139,11 +153,27 @@ class LockWindow(QWidget):
         self.message.setWordWrap(True)
         self.hand_button = QPushButton(texts["raise_hand"])
         self.hand_button.setAccessibleName(texts["raise_hand"])
-        layout = QVBoxLayout(self)
+        self.title.setObjectName("title")
+        self.reasons.setMaximumHeight(220)
+        self.reasons.setWordWrap(True)
+        self.reasons.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.code_input.setMaxLength(20)
+        panel = QWidget(self)
+        panel.setObjectName("panel")
+        panel.setMinimumWidth(min(640, max(320, self.screen().availableGeometry().width() - 40)))
+        panel.setMaximumWidth(720)
+        column = QVBoxLayout(panel)
+        column.setSpacing(12)
+        column.setContentsMargins(28, 24, 28, 24)
         for widget in (self.title, QLabel(texts["reasons"]), self.reasons, self.locked_for):
-            layout.addWidget(widget)
+            column.addWidget(widget)
         for widget in (self.code_label, self.code_input, self.message, self.hand_button):
-            layout.addWidget(widget)
+            column.addWidget(widget)
+        layout = QVBoxLayout(self)
+        layout.addStretch(1)
+        layout.addWidget(panel, 0, Qt.AlignmentFlag.AlignHCenter)
+        layout.addStretch(2)
+        self.setStyleSheet(_STYLE)
         self.setWindowTitle(texts["title"])
         self.code_input.returnPressed.connect(self._submit)
         self.hand_button.clicked.connect(self.raise_hand)

@@ -2,7 +2,8 @@
 
 The real command in a child process: embedded server, the kiosk on its own Xvfb (the test runs
 without a display), a scripted candidate with a free question and a search, a focus loss, a network
-cut, a SIGKILL and an authorised resumption, then the certificate.
+cut, a SIGKILL and an authorised resumption, two locks (a second screen) opened with the portal's
+one-time code and remotely, then the certificate.
 """
 
 from __future__ import annotations
@@ -53,5 +54,13 @@ def test_demo_auto_plays_a_whole_course_and_prints_the_contract(tmp_path):
     shots = [Path(p) for p in result["screenshots"]]
     assert shots and all(p.is_file() and p.read_bytes().startswith(b"\x89PNG") for p in shots)
     names = {p.stem.split("-", 1)[1] for p in shots}
-    assert {"sign-in", "waiting-authorisation", "instructions", "waiting-resume", "end", "search-results"} <= names
-    assert result["steps"] == {"focus_out": True, "disconnection": True, "crash": True, "resumed": True}
+    assert {"sign-in", "waiting-authorisation", "instructions", "waiting-resume", "lock-screen", "end"} <= names
+    assert "search-results" in names
+    assert result["steps"] == {
+        "focus_out": True,
+        "disconnection": True,
+        "crash": True,
+        "resumed": True,
+        "unlocked_with_code": True,
+        "unlocked_remotely": True,
+    }
