@@ -344,6 +344,21 @@ def unlock_kiosk(session_id: Id, candidate_id: Id, db: DbSession, clock: Clock, 
     return {"message": "Déverrouillage envoyé : le kiosque le recevra dans quelques secondes."}
 
 
+@actions.post("/candidates/{candidate_id}/lock", response_model=ActionPublic)
+def lock_kiosk(session_id: Id, candidate_id: Id, db: DbSession, clock: Clock, cookie: InvigilatedSessionId):
+    """Lock a candidate's kiosk remotely (a ``force_lock`` instruction in its next heartbeat reply, K45)."""
+    invigilation.instruct_kiosk(
+        db=db,
+        session_id=_guard(cookie, session_id),
+        candidate_id=candidate_id,
+        kind="force_lock",
+        payload={"message": "Poste verrouillé par le surveillant."},
+        now=clock(),
+    )
+    _commit(db)
+    return {"message": "Verrouillage envoyé : le kiosque le recevra dans quelques secondes."}
+
+
 @actions.post("/candidates/{candidate_id}/messages", response_model=ActionPublic)
 def create_kiosk_message(
     session_id: Id,

@@ -112,6 +112,12 @@
     act("/candidates/" + c.id + "/unlock");
   }
 
+  function lock(c) {
+    if (window.confirm("Verrouiller le poste de " + fullName(c) + " ? Il ne pourra plus répondre jusqu'au déverrouillage.")) {
+      act("/candidates/" + c.id + "/lock");
+    }
+  }
+
   function showCode(c) {
     act("/candidates/" + c.id + "/unlock-code", undefined, function (data) {
       document.getElementById("code-for").textContent =
@@ -182,6 +188,9 @@
       if (c.kiosk && c.kiosk.locked) {
         buttons.push(el("button", { type: "button", class: "secondary", "data-action": "unlock", "aria-label": "Déverrouiller à distance le kiosque de " + who, onclick: function () { unlock(c); }, text: "Déverrouiller à distance" }));
         buttons.push(el("button", { type: "button", class: "secondary", "data-action": "code", "aria-label": "Afficher un code de déverrouillage pour " + who, onclick: function () { showCode(c); }, text: "Code de déverrouillage" }));
+      }
+      if (c.kiosk && !c.kiosk.locked && c.course && !ended) {
+        buttons.push(el("button", { type: "button", class: "secondary", "data-action": "lock", "aria-label": "Verrouiller le poste de " + who, onclick: function () { lock(c); }, text: "Verrouiller le poste" }));
       }
       if (c.kiosk) buttons.push(el("button", { type: "button", class: "secondary", "data-action": "message", "aria-label": "Envoyer un message à " + who, onclick: function () { openMessage(c); }, text: "Envoyer un message" }));
       if (c.course && !ended) buttons.push(el("button", { type: "button", class: "danger", "data-action": "end", "aria-label": "Terminer le test de " + who, onclick: function () { endTest(c); }, text: "Terminer le test" }));

@@ -570,6 +570,21 @@ def test_remote_unlock_and_messages_become_kiosk_instructions(portal, demo, app,
     assert nobody.status_code == 409 and nobody.json()["error"] == "no_kiosk"
 
 
+def test_the_invigilator_can_lock_a_kiosk_remotely(portal, demo, app, clock):
+    ids = candidate_ids(app, demo["session_id"])
+    with database(app) as db:
+        add_device(db, ids["Martin"], "pc-8", seen=clock(), state={"locked": False, "lock_counter": 0})
+    base = f"/invigilator/sessions/{demo['session_id']}/candidates/{ids['Martin']}"
+    assert portal.post(f"{base}/lock").status_code == 200
+    with database(app) as db:
+        (instruction,) = db.scalars(select(KioskInstruction)).all()
+        assert (instruction.install_id, instruction.kind) == ("pc-8", "force_lock")
+        assert instruction.payload["message"]
+    assert [e.action for e in audit(app, "kiosk_force_lock")] == ["kiosk_force_lock"]
+    nobody = portal.post(f"/invigilator/sessions/{demo['session_id']}/candidates/{ids['Diallo']}/lock")
+    assert nobody.status_code == 409 and nobody.json()["error"] == "no_kiosk"
+
+
 def test_the_unlock_code_is_the_one_time_code_of_the_current_lock(portal, demo, app, clock):
     ids = candidate_ids(app, demo["session_id"])
     with database(app) as db:

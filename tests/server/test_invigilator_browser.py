@@ -195,3 +195,29 @@ def test_a_locked_kiosk_shows_its_unlock_code_and_can_be_unlocked_remotely(
     # The kiosk stops answering: after the heartbeat grace period it shows as missing.
     clock.advance(seconds=live_server.app.state.settings.heartbeat_missing_seconds + 1)
     expect(row).to_contain_text("Absent", timeout=LIVE)
+
+
+def test_the_invigilator_locks_a_kiosk_after_confirming(live_server, live_demo, page, clock):
+    martin = candidate_id(live_server, "Martin")
+    with database(live_server) as db:
+        start_course(db, martin, clock() - dt.timedelta(minutes=3))
+        db.add(
+            KioskDevice(
+                install_id="pc-b12-07",
+                public_key="k" * 44,
+                name="PC B12-07",
+                last_seen_at=clock(),
+                state={"locked": False, "lock_counter": 0, "screens": 1},
+                candidate_id=martin,
+            )
+        )
+    log_in(page, live_server, live_demo)
+    row = page.locator(f'tr[data-candidate-id="{martin}"]')
+    button = row.get_by_role("button", name="Verrouiller le poste de Léa Martin")
+    page.once("dialog", lambda dialog: dialog.dismiss())  # the confirmation, refused: nothing is sent
+    button.click()
+    page.once("dialog", lambda dialog: dialog.accept())
+    button.click()
+    expect(page.locator("#feedback")).to_contain_text("Verrouillage envoyé")
+    with database(live_server) as db:
+        assert [(i.install_id, i.kind) for i in db.scalars(select(KioskInstruction))] == [("pc-b12-07", "force_lock")]
