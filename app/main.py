@@ -39,6 +39,7 @@ from PySide6.QtGui import QDesktopServices, QGuiApplication
 from PySide6.QtWebEngineCore import qWebEngineChromiumVersion
 from PySide6.QtWidgets import QApplication, QLabel, QPushButton, QVBoxLayout, QWidget
 
+from app.attachments import AttachmentError, find_attachment, save_attachment
 from app.config import (
     POLICY_SOURCE,
     KioskConfig,
@@ -350,13 +351,11 @@ class Kiosk:
 
     @staticmethod
     def _qt_versions() -> str:
-
         return f"PySide6 {pyside_version}, Chromium {qWebEngineChromiumVersion()}"
 
     # --- wiring --------------------------------------------------------------------------------
 
     def _bridge_handlers(self) -> dict[str, Any]:
-
         controller = self.controller
 
         def sign_in(m: dict[str, Any]) -> None:
@@ -503,7 +502,6 @@ class Kiosk:
         self.lock_screens.show_hand_raised()
 
     def _unlock_code_entered(self, code: str) -> None:
-
         gate = self.unlock_gate
 
         def done(result: UnlockResult) -> None:
@@ -520,30 +518,22 @@ class Kiosk:
         self.runner.run_in_background(lambda: gate.attempt(code), done, failed)
 
     def _open_attachment(self, name: str) -> dict[str, Any]:
-
+        """Fetch a free question's file in the background, then open it with the machine's application."""
         question = self.controller.question
-        if question is None or question.focused:
-            raise BridgeError("focused_question", "attachments open only on free questions")
-        attachment = next((a for a in question.challenge.get("attachments", []) if a.get("name") == name), None)
-        if attachment is None:
-            raise BridgeError("unknown_attachment", f"the question has no file named {name}")
-        target = self.config.data_dir / "attachments" / question.challenge_id / Path(name).name
-
-        def fetch() -> Path:
-            data = self.client.download(attachment["url"])
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(data)
-            return target
+        try:
+            attachment = find_attachment(question, name)
+        except AttachmentError as exc:
+            raise BridgeError(exc.code, str(exc)) from None
 
         def opened(path: Path) -> None:
-
-            self._event("attachment_opened", {"challenge_id": question.challenge_id, "name": name})
+            self._event("attachment_opened", {"challenge_id": question.challenge_id, "name": path.name})
             if not QDesktopServices.openUrl(QUrl.fromLocalFile(str(path))):
                 logger.warning("no application opened %s", path.name, extra={"event": "attachment_not_opened"})
 
         def failed(exc: BaseException) -> None:
             self.window.show_notice(f"Fichier indisponible : {exc}")
 
+        fetch = lambda: save_attachment(self.client, self.config.data_dir, question, attachment)  # noqa: E731
         self.runner.run_in_background(fetch, opened, failed)
         return {}
 
