@@ -426,7 +426,10 @@ def _display() -> Iterator[tuple[str, VirtualDisplay | None]]:
         yield os.environ["DISPLAY"], None
         return
     display = VirtualDisplay().start()
-    logger.info("no display: the kiosk runs on its own Xvfb %s", display.display)
+    logger.info(
+        "no display: the kiosk runs on its own Xvfb %s (`cadenas demo --auto` plays a candidate through it)",
+        display.display,
+    )
     try:
         yield display.display, display
     finally:
