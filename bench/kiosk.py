@@ -279,7 +279,7 @@ def run(args: argparse.Namespace) -> dict:
         logging.getLogger(noisy).setLevel(logging.WARNING)
     starts = args.starts or (2 if args.quick else 5)
     root = Path(tempfile.mkdtemp(prefix="cadenas-bench-kiosk-"))
-    server = EmbeddedServer(root / "server").start()
+    server = EmbeddedServer.on_sqlite(root / "server").start()
     try:
         with _display(args.offscreen) as display:
             platform = "offscreen" if display is None else "xcb (Xvfb 24-bit + openbox)"

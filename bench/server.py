@@ -15,7 +15,6 @@ import datetime as dt
 import logging
 import sys
 import tempfile
-import threading
 import time
 import uuid
 from pathlib import Path
@@ -26,10 +25,10 @@ if sys.path and Path(sys.path[0] or ".").resolve() == _ROOT / "bench":
 
 import httpx  # noqa: E402
 import numpy as np  # noqa: E402
-import uvicorn  # noqa: E402
 from sqlalchemy import update  # noqa: E402
 
 from bench._harness import run_benchmark  # noqa: E402
+from cadenas.demo import EmbeddedServer  # noqa: E402
 from server.app import create_app  # noqa: E402
 from server.config import Settings  # noqa: E402
 from server.models import Candidate  # noqa: E402
@@ -42,19 +41,6 @@ def _answer_for(challenge: dict):
     if challenge["type"] in ("QROCM-ind", "QROCM-dep"):
         return {field["key"]: "réponse" for field in challenge["fields"]}
     return "1" if challenge["type"] in ("QCU", "QCM") else "réponse"
-
-
-def _serve(app) -> tuple[uvicorn.Server, str]:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None))
-    threading.Thread(target=server.run, daemon=True).start()
-    while not server.started:
-        time.sleep(0.02)
-    return server, f"http://127.0.0.1:{port}"
 
 
 def _course(client: httpx.Client, app, demo: dict, person: dict) -> list[float]:
@@ -85,7 +71,8 @@ def run(args: argparse.Namespace) -> dict:
     folder = Path(tempfile.mkdtemp(prefix="cadenas-bench-"))
     settings = Settings(data_dir=folder, database_url=args.database_url)
     app = create_app(settings)
-    server, url = _serve(app)
+    server = EmbeddedServer(app).start()
+    url = server.url
     courses = 3 if args.quick else 20
     try:
         timings: list[float] = []
@@ -102,7 +89,7 @@ def run(args: argparse.Namespace) -> dict:
                 timings += _course(client, app, demo, person)
         elapsed = time.perf_counter() - started
     finally:
-        server.should_exit = True
+        server.stop()
     values = np.array(timings)
     return {
         "database": "postgresql" if settings.database_url else "sqlite",

@@ -68,22 +68,30 @@ def wait_until(condition: Callable[[], Any], timeout: float, what: str, interval
 
 
 class EmbeddedServer:
-    """The central server in this process (uvicorn in a thread), on SQLite under ``data_dir``."""
+    """An ASGI app (the central server) served by uvicorn in a thread of this process, on a loopback port.
 
-    def __init__(self, data_dir: Path, *, port: int | None = None) -> None:
+    :meth:`on_sqlite` builds the demo's: the server on SQLite under a folder. The end-to-end tests, the
+    live-server fixture and the server benchmark serve their own apps through it.
+    """
+
+    def __init__(self, app: Any, *, port: int | None = None) -> None:
         import uvicorn
 
-        from server.app import create_app
-        from server.config import Settings
-
-        self.settings = Settings(data_dir=data_dir)
-        self.app = create_app(self.settings)
+        self.app = app
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self._server = uvicorn.Server(
-            uvicorn.Config(self.app, host="127.0.0.1", port=self.port, log_config=None, log_level="warning")
+            uvicorn.Config(app, host="127.0.0.1", port=self.port, log_config=None, log_level="warning")
         )
         self._thread = threading.Thread(target=self._server.run, name="cadenas-server", daemon=True)
+
+    @classmethod
+    def on_sqlite(cls, data_dir: Path, *, port: int | None = None) -> EmbeddedServer:
+        """The central server on SQLite under ``data_dir`` (default settings otherwise)."""
+        from server.app import create_app
+        from server.config import Settings
+
+        return cls(create_app(Settings(data_dir=data_dir)), port=port)
 
     def start(self) -> EmbeddedServer:
         """Serve; returns once the server accepts requests."""
@@ -457,7 +465,7 @@ def run(args: argparse.Namespace) -> int:
 def _interactive(root: Path) -> int:
     from cadenas.demo_web import DemoWeb
 
-    server = EmbeddedServer(root / "server").start()
+    server = EmbeddedServer.on_sqlite(root / "server").start()
     web = DemoWeb().start()
     try:
         info = server.seed_demo(web.session_rules())
@@ -495,7 +503,7 @@ def _auto(root: Path, timeout: float) -> int:
     from cadenas.demo_auto import ScriptedCourse
     from cadenas.demo_web import DemoWeb
 
-    server = EmbeddedServer(root / "server").start()
+    server = EmbeddedServer.on_sqlite(root / "server").start()
     web = DemoWeb().start()
     try:
         with _display() as (display, virtual):

@@ -298,7 +298,7 @@ def journal_answers(data_dir: Path) -> list[tuple[str, str, str | None, dict[str
 def test_kiosk_killed_20_times_leaves_every_answer_on_the_server_exactly_once(tmp_path: Path) -> None:
     schedule = kill_schedule(random.Random(SEED))
     assert len(schedule) == KILLS
-    server = EmbeddedServer(tmp_path / "server")
+    server = EmbeddedServer.on_sqlite(tmp_path / "server")
     server.app.add_middleware(AnswerLatency, rng=random.Random(SEED + 1))
     server.start()
     try:
@@ -373,7 +373,7 @@ def test_kill_after_the_last_answer_reached_the_server_settles_the_journal(tmp_p
     # The server keeps the 32nd answer (and completes the course) but its receipt never reaches the
     # kiosk: at the next start the journal still holds that answer unsent, and the resume marker.
     slow = {"reply": 0.0}
-    server = EmbeddedServer(tmp_path / "server")
+    server = EmbeddedServer.on_sqlite(tmp_path / "server")
     server.app.add_middleware(
         AnswerLatency, rng=random.Random(SEED), seconds=(0.0, 0.0), slow_reply=lambda: slow["reply"]
     )

@@ -93,7 +93,7 @@ class FocusedCourse:
 
     def __init__(self, root: Path, desktop: Desktop) -> None:
         self.root, self.desktop = root, desktop
-        self.server = EmbeddedServer(root / "server").start()
+        self.server = EmbeddedServer.on_sqlite(root / "server").start()
         self.info = self.server.seed_demo()
         self.person = self.info["candidates"][0]
         self.status = StatusFile(root / "autopilot.jsonl")

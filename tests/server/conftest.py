@@ -19,6 +19,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 
+from cadenas.demo import EmbeddedServer, free_port
 from server.app import create_app
 from server.config import Settings
 from server.db import session_scope
@@ -73,7 +74,7 @@ def pg_admin_url():
         check=True,
         capture_output=True,
     )
-    port = _free_port()  # a free port per run, so parallel runs do not collide
+    port = free_port()  # a free port per run, so parallel runs do not collide
     options = (
         f"-p {port} -k {base} -c listen_addresses=127.0.0.1 "
         "-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
@@ -164,45 +165,22 @@ def demo(app, client, clock):
 # --- a live server and a real browser, for the portals --------------------------------------
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def live_server(tmp_path, clock):
     """The app served by uvicorn in a thread on a free loopback port (SQLite); yields its base URL.
 
     The fixture also exposes the app as ``live_server.app`` through the returned object.
     """
-    import threading
-    import time as _time
-
-    import uvicorn
-
     settings = Settings(data_dir=tmp_path / "live", database_url=f"sqlite:///{tmp_path / 'live.sqlite3'}")
-    application = create_app(settings, clock=clock)
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(application, host="127.0.0.1", port=port, log_config=None))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = _time.monotonic() + 20
-    while not server.started:
-        if _time.monotonic() > deadline:
-            raise RuntimeError("the live server did not start in 20 s")
-        _time.sleep(0.02)
+    server = EmbeddedServer(create_app(settings, clock=clock)).start()
 
     class Live(str):
-        app = application
+        app = server.app
 
     try:
-        yield Live(f"http://127.0.0.1:{port}")
+        yield Live(server.url)
     finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+        server.stop()
 
 
 @pytest.fixture(scope="session")
