@@ -27,6 +27,7 @@ from app.web.bridge import Bridge
 from app.web.view import ProfileOptions, RuleInterceptor, make_profile
 from lockdown.policy import UrlPolicy, UrlRule
 from tests.app.web.http_servers import HttpServer, html
+from tests.app.web.page_js import evaluate
 
 ENGINES: list[dict[str, Any]] = json.loads((resources_root() / "search-engines.json").read_text(encoding="utf-8"))[
     "engines"
@@ -114,10 +115,7 @@ def window(qtbot, servers: Servers) -> Iterator[KioskWindow]:
 
 def js(qtbot, window: KioskWindow, expression: str, world: int = 0) -> Any:
     """``expression`` evaluated in the browsing page (main world by default), JSON-decoded (trap T5)."""
-    out: list[str] = []
-    window.browse_page.runJavaScript(f"JSON.stringify({expression})", world, out.append)
-    qtbot.waitUntil(lambda: bool(out), timeout=5000)
-    return json.loads(out[0]) if out[0] else None
+    return evaluate(qtbot, window.browse_page, expression, world=world)
 
 
 def browse(qtbot, window: KioskWindow, url: str) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import queue
 from collections.abc import Callable
 from typing import Any
@@ -17,6 +16,7 @@ from app.resources import WEB
 from app.web.bridge import Bridge
 from app.web.view import KioskPage, ProfileOptions, RuleInterceptor, make_profile
 from lockdown.policy import UrlPolicy
+from tests.app.web.page_js import evaluate, wait_for
 
 
 class PageHarness:
@@ -55,14 +55,11 @@ class PageHarness:
 
     def js(self, expression: str) -> Any:
         """Evaluate ``expression`` in the page and return its JSON-decoded value (trap T5)."""
-        out: list[str] = []
-        self.page.runJavaScript(f"JSON.stringify({expression})", 0, out.append)
-        self.qtbot.waitUntil(lambda: bool(out), timeout=5000)
-        return json.loads(out[0]) if out[0] else None
+        return evaluate(self.qtbot, self.page, expression)
 
     def wait_js(self, expression: str, timeout: int = 5000) -> None:
         """Wait until ``expression`` is truthy in the page."""
-        self.qtbot.waitUntil(lambda: bool(self.js(f"!!({expression})")), timeout=timeout)
+        wait_for(self.qtbot, self.page, expression, timeout)
 
     def ops(self) -> list[str]:
         """The ops the page called, in order."""

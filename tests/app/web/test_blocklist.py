@@ -9,7 +9,6 @@ interceptor queued, a sentinel request that did arrive at an allowed server), th
 
 from __future__ import annotations
 
-import json
 import queue
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -28,6 +27,7 @@ from app.resources import WEB
 from app.web.view import BlockedRequest, KioskPage, ProfileOptions, RuleInterceptor, make_profile
 from lockdown.policy import UrlPolicy, UrlRule
 from tests.app.web.http_servers import HttpServer, attachment, html, json_response, png, redirect, text
+from tests.app.web.page_js import evaluate, wait_for
 
 _Type = QWebEngineUrlRequestInfo.ResourceType
 _Nav = QWebEnginePage.NavigationType
@@ -305,13 +305,10 @@ class Browser:
 
     def js(self, expression: str) -> Any:
         """``expression`` evaluated in the page, JSON-decoded (trap T5)."""
-        out: list[str] = []
-        self.page.runJavaScript(f"JSON.stringify({expression})", 0, out.append)
-        self.qtbot.waitUntil(lambda: bool(out), timeout=5000)
-        return json.loads(out[0]) if out[0] else None
+        return evaluate(self.qtbot, self.page, expression)
 
     def wait_js(self, expression: str, timeout: int = 5000) -> None:
-        self.qtbot.waitUntil(lambda: bool(self.js(f"!!({expression})")), timeout=timeout)
+        wait_for(self.qtbot, self.page, expression, timeout)
 
     def settled(self) -> list[str]:
         return self.js("window.settled || []")

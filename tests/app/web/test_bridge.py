@@ -12,6 +12,7 @@ from PySide6.QtWebChannel import QWebChannel
 from app.web.bridge import Bridge, BridgeError, field
 from app.web.view import KioskPage, ProfileOptions, RuleInterceptor, make_profile
 from lockdown.policy import UrlPolicy
+from tests.app.web.page_js import evaluate
 
 PAGE = """<!doctype html><html lang="fr"><head><meta charset="utf-8"><title>t</title>
 <script src="qwebchannel.js"></script></head><body><p id="out">-</p>
@@ -37,13 +38,6 @@ def web_root(tmp_path):
     return tmp_path
 
 
-def js(qtbot, page, code):
-    out = []
-    page.runJavaScript(f"JSON.stringify({code})", 0, out.append)
-    qtbot.waitUntil(lambda: bool(out), timeout=5000)
-    return json.loads(out[0]) if out[0] else None
-
-
 def test_page_and_bridge_exchange_json_both_ways_and_queue_until_ready(qtbot, web_root):
     interceptor = RuleInterceptor(UrlPolicy([]), queue.SimpleQueue())
     profile = make_profile(ProfileOptions(), web_root=web_root, interceptor=interceptor)
@@ -57,13 +51,13 @@ def test_page_and_bridge_exchange_json_both_ways_and_queue_until_ready(qtbot, we
     with qtbot.waitSignal(page.loadFinished, timeout=15000) as load:
         page.load(QUrl("kiosk://app/index.html"))
     assert load.args == [True]
-    qtbot.waitUntil(lambda: js(qtbot, page, "window.echo || null") is not None, timeout=5000)
-    assert js(qtbot, page, "window.readyReply") == {"ok": True}
-    assert js(qtbot, page, "window.echo") == {"ok": True, "echo": "été"}
-    assert js(qtbot, page, "window.bad")["error"] == "bad_request"
-    assert js(qtbot, page, "window.got") == [{"type": "first"}, {"type": "second", "n": 2}]
+    qtbot.waitUntil(lambda: evaluate(qtbot, page, "window.echo || null") is not None, timeout=5000)
+    assert evaluate(qtbot, page, "window.readyReply") == {"ok": True}
+    assert evaluate(qtbot, page, "window.echo") == {"ok": True, "echo": "été"}
+    assert evaluate(qtbot, page, "window.bad")["error"] == "bad_request"
+    assert evaluate(qtbot, page, "window.got") == [{"type": "first"}, {"type": "second", "n": 2}]
     bridge.push({"type": "third"})  # ready: delivered at once
-    qtbot.waitUntil(lambda: len(js(qtbot, page, "window.got")) == 3, timeout=5000)
+    qtbot.waitUntil(lambda: len(evaluate(qtbot, page, "window.got")) == 3, timeout=5000)
 
 
 def test_bridge_refuses_unknown_ops_and_wrong_types(qapp):
