@@ -35,8 +35,8 @@ leave a setting silently at its default.
 The environment and Chromium (kiosk.md A7)
 ------------------------------------------
 :func:`scrubbed_environment` removes what K23 forbids (every ``QT_*``, ``QTWEBENGINE_*``, ``PYTHON*``, and the
-QML import paths); :func:`forbidden_variables` lists them for the pre-flight check of K25; :func:`chromium_flags`
-is the kiosk's fixed Chromium switch list (K24).
+QML import paths; the rule is :func:`lockdown.preflight.is_forbidden_variable`, which the K25 pre-flight check
+uses too); :func:`chromium_flags` is the kiosk's fixed Chromium switch list (K24).
 """
 
 from __future__ import annotations
@@ -66,7 +66,6 @@ __all__ = [
     "KioskConfigError",
     "chromium_flags",
     "default_data_dir",
-    "forbidden_variables",
     "load_config",
     "scrubbed_environment",
 ]
@@ -648,14 +647,6 @@ def load_config(*, policy: PolicySource, argv: Sequence[str], environ: Mapping[s
 
 # ---------------------------------------------------------------------------------------------------- A7
 
-
-
-def forbidden_variables(environ: Mapping[str, str]) -> list[str]:
-    """The variables of ``environ`` that K23 forbids, sorted: a non-empty list fails pre-flight (K25).
-
-    The rule itself is :func:`lockdown.preflight.is_forbidden_variable` (one rule for the launcher and the checks).
-    """
-    return preflight.forbidden_variables(environ)
 
 
 def scrubbed_environment(environ: Mapping[str, str]) -> dict[str, str]:

@@ -28,7 +28,7 @@ from collections.abc import Sequence
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlsplit
 
 import httpx
 import PySide6.QtWebEngineWidgets  # noqa: F401  (loaded before any QApplication exists)
@@ -45,7 +45,6 @@ from app.config import (
     KioskConfig,
     KioskConfigError,
     chromium_flags,
-    forbidden_variables,
     load_config,
 )
 from app.controller import SessionController
@@ -61,11 +60,11 @@ from app.sync.journal import CourseKey, Journal, utcnow
 from app.tasks import QtTaskRunner
 from app.ui.focus import FocusEvent, FocusWatcher
 from app.ui.lock import LockScreens, LockWatchdog
-from app.ui.window import KioskWindow
+from app.ui.window import KioskWindow, browsing_start_page
 from app.unlock import UnlockGate, UnlockResult, UnlockSecretStore, online_verifier
 from app.web.bridge import Bridge, BridgeError, field
-from app.web.scheme import ORIGIN, register_kiosk_scheme
-from app.web.view import ProfileOptions, RuleInterceptor, make_profile
+from app.web.scheme import register_kiosk_scheme
+from app.web.view import ProfileOptions, RuleInterceptor, allowed_urls, make_profile
 from lockdown import preflight
 from lockdown.operations import ClipboardGuardOperation, KeepAwakeOperation, OperationError, OperationStack
 from lockdown.os import ClipboardPolicy
@@ -121,14 +120,6 @@ def session_policy(config: KioskConfig, session: dict[str, Any] | None) -> UrlPo
         allow_local_additions=permits,
         default=default if default in (ALLOW, BLOCK) else BLOCK,
     )
-
-
-def start_page(language: str, search_url: object = None) -> str:
-    """The browsing pane's first page; with the session's ``search_url`` (http(s), with ``{q}``), a search form."""
-    page = f"{ORIGIN}/start.html?lang={language}"
-    if isinstance(search_url, str) and "{q}" in search_url and urlsplit(search_url).scheme in ("http", "https"):
-        page += "&search=" + quote(search_url, safe="")
-    return page
 
 
 def search_engines() -> list[dict[str, Any]]:
@@ -384,7 +375,7 @@ class Kiosk:
         return {
             "ready": lambda _m: {"language": self.language, "languages": ["fr", "en"], "version": kiosk_version()},
             "version": lambda _m: {"version": kiosk_version()},
-            "isEnvironmentSecure": lambda _m: {"secure": not forbidden_variables(self.environ)},
+            "isEnvironmentSecure": lambda _m: {"secure": not preflight.forbidden_variables(self.environ)},
             "set_language": set_language,
             "retry": lambda _m: controller.retry(),
             "sign_in": sign_in,
@@ -397,11 +388,7 @@ class Kiosk:
             "open_attachment": lambda m: self._open_attachment(field(m, "name", str)),
             "blur": lambda _m: self.focus.page_hint("blur"),
             "focus": lambda _m: self.focus.page_hint("focus"),
-            "rules.check": lambda m: {
-                "verdicts": [
-                    isinstance(u, str) and self.interceptor.policy.evaluate(u).allowed for u in field(m, "urls", list)
-                ]
-            },
+            "rules.check": lambda m: {"verdicts": allowed_urls(self.interceptor.policy, field(m, "urls", list))},
         }
 
     def _session_joined(self, session: dict[str, Any]) -> None:
@@ -413,7 +400,7 @@ class Kiosk:
             logger.error("session URL rules refused", extra={"event": "session_rules_invalid", "error": str(exc)})
             return
         self.interceptor.policy = policy
-        self.window.start_page = start_page(self.language, (session.get("url_rules") or {}).get("search_url"))
+        self.window.start_page = browsing_start_page(self.language, (session.get("url_rules") or {}).get("search_url"))
         self._event("rules_loaded", {"digest": policy.digest, "rules": len(policy.rules)})
 
     def _course(self) -> CourseKey | None:

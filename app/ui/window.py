@@ -18,7 +18,7 @@ import logging
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from PySide6.QtCore import QFile, QIODevice, QObject, Qt, QUrl, Signal, Slot
 from PySide6.QtGui import QKeySequence, QShortcut
@@ -39,7 +39,7 @@ from app.qt_compat import emit
 from app.sync.journal import utcnow
 from app.web.bridge import Bridge
 from app.web.scheme import ORIGIN
-from app.web.view import KioskPage, RuleInterceptor
+from app.web.view import KioskPage, RuleInterceptor, allowed_urls
 from lockdown.policy import UrlPolicy
 
 logger = logging.getLogger(__name__)
@@ -93,8 +93,15 @@ class RulesObject(QObject):
             return "[]"
         if not isinstance(urls, list):
             return "[]"
-        policy = self._policy()
-        return json.dumps([isinstance(u, str) and policy.evaluate(u).allowed for u in urls[:500]])
+        return json.dumps(allowed_urls(self._policy(), urls))
+
+
+def browsing_start_page(language: str, search_url: object = None) -> str:
+    """The browsing pane's first page; with the session's ``search_url`` (http(s), with ``{q}``), a search form."""
+    page = f"{ORIGIN}/start.html?lang={language}"
+    if isinstance(search_url, str) and "{q}" in search_url and urlsplit(search_url).scheme in ("http", "https"):
+        page += "&search=" + quote(search_url, safe="")
+    return page
 
 
 def _resource_text(path: str) -> str:
@@ -166,7 +173,7 @@ class KioskWindow(QWidget):
         self.bridge, self.lock, self.interceptor, self.language = bridge, lock, interceptor, language
         self.question: Question | None = None
         self.clock = clock
-        self.start_page = start_page or f"{ORIGIN}/start.html?lang={language}"
+        self.start_page = start_page or browsing_start_page(language)
 
         self.exam_page = KioskPage(profile, interceptor, self)
         self.exam_view = self._web_view(self.exam_page)

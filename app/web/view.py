@@ -57,6 +57,15 @@ class BlockedRequest:
     wall: float
 
 
+#: At most this many URLs are judged per ``rules.check`` call (K17: one results page).
+MAX_CHECKED_URLS = 500
+
+
+def allowed_urls(policy: UrlPolicy, urls: list[object]) -> list[bool]:
+    """K17's ``rules.check``: whether each URL may load (anything but a text is not allowed); the first 500."""
+    return [isinstance(url, str) and policy.evaluate(url).allowed for url in urls[:MAX_CHECKED_URLS]]
+
+
 def blocked_page(host: str, language: str) -> QUrl:
     """The kiosk page a blocked sub-frame shows (K18): ``kiosk://app/blocked.html?host=...&lang=...``."""
     return QUrl(f"{ORIGIN}/blocked.html?{urlencode({'host': host, 'lang': language})}")

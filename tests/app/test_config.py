@@ -18,12 +18,12 @@ from app.config import (
     KioskConfigError,
     chromium_flags,
     default_data_dir,
-    forbidden_variables,
     load_config,
     scrubbed_environment,
 )
 from app.policy_sources import JsonPolicySource
 from lockdown.policy import UrlPolicy, UrlRule
+from lockdown.preflight import forbidden_variables
 
 LINUX_ENV = {"HOME": "/home/candidat"}
 SERVER = "https://cadenas.example.fr"

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from app.config import KioskConfig, KioskConfigError
-from app.main import search_engines, session_policy, split_ui_options, start_page
+from app.main import search_engines, session_policy, split_ui_options
+from app.ui.window import browsing_start_page
 from lockdown.policy import UrlRule
 
 CONFIG = KioskConfig(server_url="https://exam.example", data_dir=Path("/tmp/kiosk-test"))
@@ -57,12 +58,12 @@ def test_an_invalid_session_rule_is_an_error_not_an_open_door():
 
 
 def test_start_page_offers_the_session_search_engine_only_when_it_is_an_http_template():
-    assert start_page("fr") == "kiosk://app/start.html?lang=fr"
-    assert start_page("en", "https://qwant.example/?q={q}") == (
+    assert browsing_start_page("fr") == "kiosk://app/start.html?lang=fr"
+    assert browsing_start_page("en", "https://qwant.example/?q={q}") == (
         "kiosk://app/start.html?lang=en&search=https%3A%2F%2Fqwant.example%2F%3Fq%3D%7Bq%7D"
     )
-    assert start_page("fr", "javascript:alert(1)//{q}") == "kiosk://app/start.html?lang=fr"
-    assert start_page("fr", "https://no-placeholder.example/") == "kiosk://app/start.html?lang=fr"
+    assert browsing_start_page("fr", "javascript:alert(1)//{q}") == "kiosk://app/start.html?lang=fr"
+    assert browsing_start_page("fr", "https://no-placeholder.example/") == "kiosk://app/start.html?lang=fr"
 
 
 def test_search_engines_are_read_from_the_resources():
